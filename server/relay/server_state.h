@@ -1,0 +1,67 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "config/config.h"
+#include "ops/metrics.h"
+#include "ops/token_bucket.h"
+#include "pairing/rendezvous.h"
+#include "storage/commit_queue.h"
+
+namespace mend::server {
+
+class DeviceSession;
+class Outbound;
+
+// Everything the sessions share: settings, metrics, storage, rendezvous codes,
+// the registry of online devices, and the connection accounting. Lives on the
+// network thread (only metrics and the commit queue are touched elsewhere).
+class ServerState {
+ public:
+  ServerState(Config config, std::unique_ptr<Storage> storage, CommitQueue::Post post);
+
+  const Config& config() const { return config_; }
+  Metrics& metrics() { return metrics_; }
+  CommitQueue& storage() { return *storage_; }
+  Rendezvous& rendezvous() { return rendezvous_; }
+  const std::string& server_id() const { return server_id_; }
+
+  // -- online devices (the router) --
+  // Registers an authenticated session; an older session of the same device is replaced.
+  void attach(DeviceSession& session);
+  void detach(DeviceSession& session);
+  DeviceSession* online(const std::string& device_id) const;
+
+  // -- connections --
+  // False if a cap refuses it (and counts the rejection).
+  bool admit(const std::string& ip);
+  void release(const std::string& ip);
+  void track(Outbound& connection) { connections_.insert(&connection); }
+  void untrack(Outbound& connection) { connections_.erase(&connection); }
+  const std::unordered_set<Outbound*>& connections() const { return connections_; }
+
+  // Per-address limit on pairing-code requests and redemptions.
+  bool pairing_attempt_allowed(const std::string& ip);
+
+  bool shutting_down() const { return shutting_down_; }
+  void set_shutting_down() { shutting_down_ = true; }
+
+ private:
+  Config config_;
+  Metrics metrics_;
+  std::string server_id_;
+  std::unique_ptr<CommitQueue> storage_;
+  Rendezvous rendezvous_;
+  std::unordered_map<std::string, DeviceSession*> online_;
+  std::unordered_map<std::string, uint32_t> per_ip_;
+  uint32_t total_connections_ = 0;
+  std::unordered_set<Outbound*> connections_;
+  std::unordered_map<std::string, TokenBucket> pairing_buckets_;
+  bool shutting_down_ = false;
+};
+
+}  // namespace mend::server

@@ -1,0 +1,79 @@
+#include "storage/sqlite_migrations.h"
+
+#include <array>
+#include <string>
+
+#include "mend/common/wall_clock.h"
+#include "storage/sqlite_statement.h"
+
+namespace mend::server::sqlite {
+
+namespace {
+
+// Each entry moves the schema from version i to i+1. Never edit a released
+// entry; append a new one.
+constexpr std::array kMigrations = {
+    // 1: pairs, their two members, and the sequenced events of each pair.
+    R"sql(
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+    CREATE TABLE pairs (
+      pair_id BLOB PRIMARY KEY,
+      created_at_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE pair_members (
+      device_id BLOB PRIMARY KEY,
+      pair_id BLOB NOT NULL REFERENCES pairs(pair_id) ON DELETE CASCADE,
+      public_key BLOB NOT NULL,
+      joined_at_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX pair_members_by_pair ON pair_members(pair_id);
+    CREATE TABLE events (
+      pair_id BLOB NOT NULL,
+      sequence INTEGER NOT NULL,
+      sender_device_id BLOB NOT NULL,
+      client_message_id BLOB,
+      header BLOB,
+      ciphertext BLOB,
+      deleted INTEGER NOT NULL DEFAULT 0,
+      tombstone_of INTEGER,
+      stored_at_ms INTEGER NOT NULL,
+      PRIMARY KEY (pair_id, sequence)
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX events_by_client_id
+      ON events(pair_id, sender_device_id, client_message_id)
+      WHERE client_message_id IS NOT NULL;
+    )sql",
+};
+
+}  // namespace
+
+int migrate(sqlite3* db) {
+  exec(db,
+       "CREATE TABLE IF NOT EXISTS schema_migrations ("
+       " version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)");
+  int current = 0;
+  {
+    Statement q(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (q.step()) current = static_cast<int>(q.int64(0));
+  }
+  if (current > static_cast<int>(kMigrations.size()))
+    throw std::runtime_error("database schema version " + std::to_string(current) +
+                             " is newer than this mendd understands (" +
+                             std::to_string(kMigrations.size()) +
+                             "); run a newer mendd or restore a backup");
+  for (int v = current; v < static_cast<int>(kMigrations.size()); ++v) {
+    exec(db, "BEGIN IMMEDIATE");
+    try {
+      exec(db, kMigrations[static_cast<size_t>(v)]);
+      Statement ins(db, "INSERT INTO schema_migrations(version, applied_at_ms) VALUES (?, ?)");
+      ins.bind(1, static_cast<int64_t>(v + 1)).bind(2, unix_ms()).step();
+      exec(db, "COMMIT");
+    } catch (...) {
+      exec(db, "ROLLBACK");
+      throw;
+    }
+  }
+  return static_cast<int>(kMigrations.size());
+}
+
+}  // namespace mend::server::sqlite

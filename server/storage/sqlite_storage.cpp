@@ -1,0 +1,324 @@
+#include "storage/sqlite_storage.h"
+
+#include <sqlite3.h>
+
+#include <unordered_map>
+
+#include "mend/common/ids.h"
+#include "storage/sqlite_migrations.h"
+#include "storage/sqlite_statement.h"
+
+namespace mend::server {
+
+namespace {
+
+using sqlite::Statement;
+
+class SqliteStorage final : public Storage {
+ public:
+  SqliteStorage(const std::filesystem::path& file, Durability durability) {
+    if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                                 SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      throw std::runtime_error("cannot open database " + file.string() + ": " + msg);
+    }
+    sqlite3_busy_timeout(db_, 5000);
+    sqlite::exec(db_, "PRAGMA journal_mode=WAL");
+    sqlite::exec(db_, "PRAGMA foreign_keys=ON");
+    switch (durability) {
+      case Durability::full: sqlite::exec(db_, "PRAGMA synchronous=FULL"); break;
+      case Durability::normal: sqlite::exec(db_, "PRAGMA synchronous=NORMAL"); break;
+      case Durability::off: sqlite::exec(db_, "PRAGMA synchronous=OFF"); break;
+    }
+    sqlite::migrate(db_);
+    prepare();
+  }
+
+  ~SqliteStorage() override {
+    statements_.reset();
+    sqlite3_close_v2(db_);
+  }
+
+  Bytes server_id() override {
+    auto& s = *statements_;
+    s.get_meta.reset().bind(1, std::string_view("server_id"));
+    if (s.get_meta.step()) {
+      Bytes id = s.get_meta.blob(0);
+      s.reset_all();
+      return id;
+    }
+    Bytes id = random_bytes(kServerIdBytes);
+    s.put_meta.reset().bind(1, std::string_view("server_id")).bind(2, id).step();
+    s.reset_all();
+    return id;
+  }
+
+  void begin_batch() override { sqlite::exec(db_, "BEGIN IMMEDIATE"); }
+  void commit_batch() override {
+    statements_->reset_all();
+    sqlite::exec(db_, "COMMIT");
+  }
+  void rollback_batch() override {
+    // Sequence numbers handed out in the failed batch were never stored.
+    next_sequence_.clear();
+    statements_->reset_all();
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+  AppendResult append(const AppendRequest& req) override {
+    auto& s = *statements_;
+    AppendResult result;
+    auto next = next_sequence_for(req.pair_id);
+    if (!next) {
+      result.status = AppendStatus::no_pair;
+      return result;
+    }
+    s.insert_event.reset()
+        .bind(1, req.pair_id)
+        .bind(2, *next)
+        .bind(3, req.sender_device_id)
+        .bind(4, req.client_message_id)
+        .bind(5, req.header)
+        .bind(6, req.ciphertext)
+        .bind(7, req.now_ms);
+    s.insert_event.step();
+    if (sqlite3_changes(db_) == 1) {
+      next_sequence_[req.pair_id] = *next + 1;
+      result.sequence = *next;
+      result.stored_at_ms = req.now_ms;
+      return result;
+    }
+    // The unique index on (pair, sender, client message id) refused it: a resend.
+    s.find_by_client_id.reset()
+        .bind(1, req.pair_id)
+        .bind(2, req.sender_device_id)
+        .bind(3, req.client_message_id);
+    if (!s.find_by_client_id.step()) throw std::runtime_error("append: conflict without a row");
+    result.status = AppendStatus::duplicate;
+    result.sequence = static_cast<uint64_t>(s.find_by_client_id.int64(0));
+    result.stored_at_ms = static_cast<uint64_t>(s.find_by_client_id.int64(1));
+    s.find_by_client_id.reset();
+    return result;
+  }
+
+  TombstoneResult tombstone(const Bytes& pair_id, const Bytes& requester, uint64_t sequence,
+                            uint64_t now_ms) override {
+    auto& s = *statements_;
+    TombstoneResult result;
+    s.find_event.reset().bind(1, pair_id).bind(2, sequence);
+    if (!s.find_event.step()) {
+      result.status = TombstoneStatus::not_found;
+      return result;
+    }
+    const bool is_tombstone = !s.find_event.is_null(2);
+    const bool is_author = s.find_event.blob(0) == requester;
+    const bool was_deleted = s.find_event.int64(1) != 0;
+    s.find_event.reset();
+    if (is_tombstone || !is_author) {
+      result.status = TombstoneStatus::forbidden;
+      return result;
+    }
+    if (was_deleted) {
+      result.status = TombstoneStatus::already_deleted;
+      return result;
+    }
+    auto next = next_sequence_for(pair_id);
+    if (!next) {
+      result.status = TombstoneStatus::not_found;
+      return result;
+    }
+    s.mark_deleted.reset().bind(1, pair_id).bind(2, sequence).step();
+    s.insert_tombstone.reset()
+        .bind(1, pair_id)
+        .bind(2, *next)
+        .bind(3, requester)
+        .bind(4, sequence)
+        .bind(5, now_ms)
+        .step();
+    next_sequence_[pair_id] = *next + 1;
+    result.tombstone_sequence = *next;
+    result.stored_at_ms = now_ms;
+    return result;
+  }
+
+  CreatePairStatus create_pair(const Bytes& pair_id, const PairMember& a, const PairMember& b,
+                               uint64_t now_ms) override {
+    auto& s = *statements_;
+    for (const PairMember* m : {&a, &b}) {
+      s.find_member.reset().bind(1, m->device_id);
+      if (s.find_member.step()) {
+        s.find_member.reset();
+        return CreatePairStatus::already_paired;
+      }
+    }
+    s.insert_pair.reset().bind(1, pair_id).bind(2, now_ms).step();
+    for (const PairMember* m : {&a, &b})
+      s.insert_member.reset()
+          .bind(1, m->device_id)
+          .bind(2, pair_id)
+          .bind(3, m->public_key)
+          .bind(4, now_ms)
+          .step();
+    next_sequence_[pair_id] = 1;
+    return CreatePairStatus::ok;
+  }
+
+  void delete_pair(const Bytes& pair_id) override {
+    auto& s = *statements_;
+    s.delete_events.reset().bind(1, pair_id).step();
+    s.delete_members.reset().bind(1, pair_id).step();
+    s.delete_pair.reset().bind(1, pair_id).step();
+    next_sequence_.erase(pair_id);
+  }
+
+  std::optional<PairRecord> find_pair_of(const Bytes& device_id) override {
+    auto& s = *statements_;
+    s.find_member.reset().bind(1, device_id);
+    if (!s.find_member.step()) {
+      s.reset_all();
+      return std::nullopt;
+    }
+    PairRecord rec;
+    rec.pair_id = s.find_member.blob(0);
+    s.members_of.reset().bind(1, rec.pair_id);
+    int i = 0;
+    while (s.members_of.step() && i < 2) {
+      rec.members[i].device_id = s.members_of.blob(0);
+      rec.members[i].public_key = s.members_of.blob(1);
+      ++i;
+    }
+    s.max_sequence.reset().bind(1, rec.pair_id);
+    if (s.max_sequence.step()) rec.last_sequence = static_cast<uint64_t>(s.max_sequence.int64(0));
+    s.reset_all();
+    return rec;
+  }
+
+  std::vector<StoredEvent> events_after(const Bytes& pair_id, uint64_t after,
+                                        uint32_t limit) override {
+    auto& q = statements_->events_after;
+    q.reset().bind(1, pair_id).bind(2, after).bind(3, static_cast<int64_t>(limit));
+    return collect(q);
+  }
+
+  std::vector<StoredEvent> events_before(const Bytes& pair_id, uint64_t before,
+                                         uint32_t limit) override {
+    auto& q = statements_->events_before;
+    const uint64_t bound = before == 0 ? static_cast<uint64_t>(INT64_MAX) : before;
+    q.reset().bind(1, pair_id).bind(2, bound).bind(3, static_cast<int64_t>(limit));
+    return collect(q);
+  }
+
+ private:
+  struct Statements {
+    explicit Statements(sqlite3* db)
+        : get_meta(db, "SELECT value FROM meta WHERE key = ?"),
+          put_meta(db, "INSERT INTO meta(key, value) VALUES (?, ?)"),
+          insert_event(db,
+                       "INSERT INTO events(pair_id, sequence, sender_device_id, client_message_id,"
+                       " header, ciphertext, stored_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                       " ON CONFLICT DO NOTHING"),
+          find_by_client_id(db,
+                            "SELECT sequence, stored_at_ms FROM events WHERE pair_id = ? AND"
+                            " sender_device_id = ? AND client_message_id = ?"),
+          find_event(db,
+                     "SELECT sender_device_id, deleted, tombstone_of FROM events"
+                     " WHERE pair_id = ? AND sequence = ?"),
+          mark_deleted(db,
+                       "UPDATE events SET deleted = 1, ciphertext = NULL"
+                       " WHERE pair_id = ? AND sequence = ?"),
+          insert_tombstone(db,
+                           "INSERT INTO events(pair_id, sequence, sender_device_id, tombstone_of,"
+                           " stored_at_ms) VALUES (?, ?, ?, ?, ?)"),
+          insert_pair(db, "INSERT INTO pairs(pair_id, created_at_ms) VALUES (?, ?)"),
+          insert_member(db,
+                        "INSERT INTO pair_members(device_id, pair_id, public_key, joined_at_ms)"
+                        " VALUES (?, ?, ?, ?)"),
+          find_member(db, "SELECT pair_id FROM pair_members WHERE device_id = ?"),
+          members_of(db,
+                     "SELECT device_id, public_key FROM pair_members WHERE pair_id = ?"
+                     " ORDER BY joined_at_ms, device_id"),
+          pair_exists(db, "SELECT 1 FROM pairs WHERE pair_id = ?"),
+          max_sequence(db, "SELECT COALESCE(MAX(sequence), 0) FROM events WHERE pair_id = ?"),
+          delete_events(db, "DELETE FROM events WHERE pair_id = ?"),
+          delete_members(db, "DELETE FROM pair_members WHERE pair_id = ?"),
+          delete_pair(db, "DELETE FROM pairs WHERE pair_id = ?"),
+          events_after(db,
+                       "SELECT sequence, stored_at_ms, sender_device_id, tombstone_of, deleted,"
+                       " header, ciphertext FROM events WHERE pair_id = ? AND sequence > ?"
+                       " ORDER BY sequence ASC LIMIT ?"),
+          events_before(db,
+                        "SELECT sequence, stored_at_ms, sender_device_id, tombstone_of, deleted,"
+                        " header, ciphertext FROM events WHERE pair_id = ? AND sequence < ?"
+                        " ORDER BY sequence DESC LIMIT ?") {}
+    // A stepped but unfinished SELECT keeps a read snapshot open (and blocks WAL
+    // checkpoints), so every public call leaves all statements reset.
+    void reset_all() {
+      for (Statement* st : {&get_meta, &put_meta, &insert_event, &find_by_client_id, &find_event,
+                            &mark_deleted, &insert_tombstone, &insert_pair, &insert_member,
+                            &find_member, &members_of, &pair_exists, &max_sequence, &delete_events,
+                            &delete_members, &delete_pair, &events_after, &events_before})
+        st->reset();
+    }
+    Statement get_meta, put_meta, insert_event, find_by_client_id, find_event, mark_deleted,
+        insert_tombstone, insert_pair, insert_member, find_member, members_of, pair_exists,
+        max_sequence, delete_events, delete_members, delete_pair, events_after, events_before;
+  };
+
+  void prepare() { statements_ = std::make_unique<Statements>(db_); }
+
+  // The next free sequence of a pair, or nullopt if the pair does not exist (any more).
+  std::optional<uint64_t> next_sequence_for(const Bytes& pair_id) {
+    if (auto it = next_sequence_.find(pair_id); it != next_sequence_.end()) return it->second;
+    auto& s = *statements_;
+    s.pair_exists.reset().bind(1, pair_id);
+    const bool exists = s.pair_exists.step();
+    s.pair_exists.reset();
+    if (!exists) return std::nullopt;
+    s.max_sequence.reset().bind(1, pair_id);
+    uint64_t last = s.max_sequence.step() ? static_cast<uint64_t>(s.max_sequence.int64(0)) : 0;
+    s.max_sequence.reset();
+    next_sequence_[pair_id] = last + 1;
+    return last + 1;
+  }
+
+  static std::vector<StoredEvent> collect(Statement& q) {
+    std::vector<StoredEvent> out;
+    while (q.step()) {
+      StoredEvent e;
+      e.sequence = static_cast<uint64_t>(q.int64(0));
+      e.stored_at_ms = static_cast<uint64_t>(q.int64(1));
+      e.sender_device_id = q.blob(2);
+      if (!q.is_null(3)) {
+        e.is_tombstone = true;
+        e.deleted_sequence = static_cast<uint64_t>(q.int64(3));
+      } else {
+        e.deleted = q.int64(4) != 0;
+        e.header = q.blob(5);
+        e.ciphertext = q.blob(6);
+      }
+      out.push_back(std::move(e));
+    }
+    q.reset();
+    return out;
+  }
+
+  sqlite3* db_ = nullptr;
+  std::unique_ptr<Statements> statements_;
+  std::unordered_map<Bytes, uint64_t> next_sequence_;
+};
+
+}  // namespace
+
+std::unique_ptr<Storage> open_sqlite_storage(const std::filesystem::path& data_dir,
+                                             Durability durability) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec)
+    throw std::runtime_error("cannot create data directory " + data_dir.string() + ": " +
+                             ec.message());
+  return std::make_unique<SqliteStorage>(data_dir / "mendd.sqlite3", durability);
+}
+
+}  // namespace mend::server

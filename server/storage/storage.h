@@ -1,0 +1,99 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+// The storage interface: what mendd needs to keep, in the product's words.
+// Implementations (sqlite_storage, later postgres_storage) are used from one
+// thread at a time, the storage worker (commit_queue.h); nothing here knows a
+// database type. Writes happen between begin_batch() and commit_batch(): that
+// is the group commit.
+namespace mend::server {
+
+using Bytes = std::string;
+
+struct PairMember {
+  Bytes device_id;
+  Bytes public_key;
+};
+
+struct PairRecord {
+  Bytes pair_id;
+  PairMember members[2];
+  uint64_t last_sequence = 0;
+};
+
+// One entry of a pair's sequenced history.
+struct StoredEvent {
+  uint64_t sequence = 0;
+  uint64_t stored_at_ms = 0;
+  Bytes sender_device_id;
+  bool is_tombstone = false;
+  uint64_t deleted_sequence = 0;  // tombstones only
+  bool deleted = false;           // messages only: tombstoned, ciphertext dropped
+  Bytes header;                   // messages only
+  Bytes ciphertext;               // messages only, empty once deleted
+};
+
+struct AppendRequest {
+  Bytes pair_id;
+  Bytes sender_device_id;
+  Bytes client_message_id;
+  Bytes header;
+  Bytes ciphertext;
+  uint64_t now_ms = 0;
+};
+
+enum class AppendStatus { stored, duplicate, no_pair };
+
+struct AppendResult {
+  AppendStatus status = AppendStatus::stored;
+  uint64_t sequence = 0;
+  uint64_t stored_at_ms = 0;
+};
+
+enum class TombstoneStatus { ok, not_found, forbidden, already_deleted };
+
+struct TombstoneResult {
+  TombstoneStatus status = TombstoneStatus::ok;
+  uint64_t tombstone_sequence = 0;
+  uint64_t stored_at_ms = 0;
+};
+
+enum class CreatePairStatus { ok, already_paired };
+
+enum class Durability { full, normal, off };
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // Stable random id of this data directory, created on first start.
+  virtual Bytes server_id() = 0;
+
+  virtual void begin_batch() = 0;
+  virtual void commit_batch() = 0;
+  virtual void rollback_batch() = 0;
+
+  // Writes: only between begin_batch() and commit_batch().
+  virtual AppendResult append(const AppendRequest& req) = 0;
+  virtual TombstoneResult tombstone(const Bytes& pair_id, const Bytes& requester,
+                                    uint64_t sequence, uint64_t now_ms) = 0;
+  virtual CreatePairStatus create_pair(const Bytes& pair_id, const PairMember& a,
+                                       const PairMember& b, uint64_t now_ms) = 0;
+  // Deletes the pair, its members and every event of it.
+  virtual void delete_pair(const Bytes& pair_id) = 0;
+
+  // Reads: outside a batch.
+  virtual std::optional<PairRecord> find_pair_of(const Bytes& device_id) = 0;
+  // Events with sequence > after, oldest first.
+  virtual std::vector<StoredEvent> events_after(const Bytes& pair_id, uint64_t after,
+                                                uint32_t limit) = 0;
+  // Events with sequence < before (0 = no bound), newest first.
+  virtual std::vector<StoredEvent> events_before(const Bytes& pair_id, uint64_t before,
+                                                 uint32_t limit) = 0;
+};
+
+}  // namespace mend::server

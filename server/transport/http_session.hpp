@@ -1,0 +1,102 @@
+#pragma once
+// Plain HTTP on the listening port: /healthz, /metrics, and the upgrade to a
+// WebSocket on /v1 (anything else is 404). Included only by sessions_*.cpp.
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <algorithm>
+#include <memory>
+#include <optional>
+
+#include "relay/server_state.h"
+#include "transport/ws_connection.hpp"
+
+namespace mend::server {
+
+inline constexpr std::string_view kWebSocketPath = "/v1";
+
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
+ public:
+  HttpSession(Stream&& stream, ServerState& state, std::string ip)
+      : stream_(std::move(stream)), state_(state), ip_(std::move(ip)) {}
+
+  // For TLS streams the caller has finished the TLS handshake already.
+  void run() { do_read(); }
+
+ private:
+  void do_read() {
+    parser_.emplace();
+    parser_->header_limit(8 * 1024);
+    parser_->body_limit(4 * 1024);
+    beast::get_lowest_layer(stream_).expires_after(
+        std::chrono::milliseconds(state_.config().handshake_timeout_ms));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) return;  // timeout, reset or garbage: just drop the connection
+    auto& req = parser_->get();
+    if (websocket::is_upgrade(req)) return upgrade();
+    if (req.method() != http::verb::get) return respond(http::status::method_not_allowed, "GET only\n");
+    if (req.target() == "/healthz") {
+      if (state_.shutting_down()) return respond(http::status::service_unavailable, "shutting down\n");
+      return respond(http::status::ok, "ok\n");
+    }
+    if (req.target() == "/metrics")
+      return respond(http::status::ok, state_.metrics().render_prometheus(),
+                     "text/plain; version=0.0.4");
+    respond(http::status::not_found, "not found: try /v1 (WebSocket), /healthz or /metrics\n");
+  }
+
+  void upgrade() {
+    auto& req = parser_->get();
+    if (req.target() != kWebSocketPath)
+      return respond(http::status::not_found, "the WebSocket endpoint is /v1\n");
+    if (state_.shutting_down())
+      return respond(http::status::service_unavailable, "shutting down\n");
+    // Browsers send Origin; native clients do not. A browser page may only
+    // connect from an origin the operator listed.
+    if (auto origin = req.find(http::field::origin); origin != req.end()) {
+      const auto& allowed = state_.config().allowed_origins;
+      if (std::find(allowed.begin(), allowed.end(), std::string(origin->value())) == allowed.end()) {
+        state_.metrics().reject(Rejection::origin);
+        return respond(http::status::forbidden, "origin not allowed\n");
+      }
+    }
+    if (!state_.admit(ip_))
+      return respond(http::status::service_unavailable,
+                     "too many connections; try again later\n");
+    auto ws = std::make_shared<WsConnection<Stream>>(std::move(stream_), state_, ip_);
+    ws->start(parser_->release());
+  }
+
+  void respond(http::status status, std::string body, const char* type = "text/plain") {
+    auto res = std::make_shared<http::response<http::string_body>>(status, parser_->get().version());
+    res->set(http::field::server, "mendd");
+    res->set(http::field::content_type, type);
+    res->keep_alive(parser_->get().keep_alive() && status == http::status::ok);
+    res->body() = std::move(body);
+    res->prepare_payload();
+    http::async_write(stream_, *res,
+                      [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
+                        if (ec) return;
+                        if (res->keep_alive()) return self->do_read();
+                        beast::error_code ignored;
+                        beast::get_lowest_layer(self->stream_).socket().shutdown(
+                            net::ip::tcp::socket::shutdown_send, ignored);
+                      });
+  }
+
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  ServerState& state_;
+  std::string ip_;
+};
+
+}  // namespace mend::server

@@ -1,0 +1,15 @@
+#include "transport/accept.h"
+#include "transport/http_session.hpp"
+
+namespace mend::server {
+
+void serve_plain(net::ip::tcp::socket socket, ServerState& state) {
+  beast::error_code ec;
+  std::string ip = socket.remote_endpoint(ec).address().to_string();
+  if (ec) return;
+  std::make_shared<HttpSession<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), state,
+                                                   std::move(ip))
+      ->run();
+}
+
+}  // namespace mend::server

@@ -1,0 +1,165 @@
+#include <thread>
+
+#include "stream.h"
+
+namespace mend::test {
+namespace {
+
+TEST(Hardening, OversizedFrameIsClosedWith1009) {
+  MenddProcess mendd({"--max-frame-bytes", "65536"});
+  auto [a, b] = make_pair(mendd.port());
+  a.conn->send(a.envelope(std::string(70 * 1024, 'z')));
+  EXPECT_EQ(a.conn->wait_closed(), 1009);
+  // The partner and the server carry on.
+  EXPECT_EQ(count_rows(mendd.database(), "events"), 0);
+  a.reconnect(mendd.port());
+  EXPECT_EQ(a.send_stored("small").sequence(), 1u);
+  EXPECT_GE(mendd.metric("mendd_rejections_total{reason=\"frame_too_large\"}"), 1);
+}
+
+TEST(Hardening, MalformedFrameGetsAnErrorAndClose1002) {
+  MenddProcess mendd;
+  auto [a, b] = make_pair(mendd.port());
+  a.conn->send_bytes(std::string("\xff\xff\xff\xff garbage", 12));
+  const auto e = a.conn->next();
+  ASSERT_EQ(e.body_case(), Body::kError);
+  EXPECT_EQ(e.error().code(), v1::ERROR_CODE_MALFORMED_FRAME);
+  EXPECT_TRUE(e.error().fatal());
+  EXPECT_EQ(a.conn->wait_closed(), 1002);
+  // b is undisturbed.
+  b.send_stored("still here");
+}
+
+TEST(Hardening, WrongVersionAndTextFramesAreRefused) {
+  MenddProcess mendd;
+  auto c = TestClient::connect(mendd.port());
+  c->challenge();
+  auto f = c->frame(1);
+  f.set_version(2);
+  f.mutable_request_pairing_code();
+  c->send(f);
+  EXPECT_EQ(c->next().error().code(), v1::ERROR_CODE_UNSUPPORTED_VERSION);
+  EXPECT_EQ(c->wait_closed(), 1002);
+
+  auto t = TestClient::connect(mendd.port());
+  t->challenge();
+  t->send_bytes("{\"hello\": 1}", /*text=*/true);
+  EXPECT_EQ(t->next().error().code(), v1::ERROR_CODE_MALFORMED_FRAME);
+  EXPECT_EQ(t->wait_closed(), 1003);
+}
+
+TEST(Hardening, InvalidEnvelopeFieldsAreMalformed) {
+  MenddProcess mendd;
+  auto [a, b] = make_pair(mendd.port());
+  auto f = a.envelope("x");
+  v1::EnvelopeHeader h;
+  h.ParseFromString(f.send().envelope().header());
+  h.set_client_message_id("short");
+  f.mutable_send()->mutable_envelope()->set_header(h.SerializeAsString());
+  a.conn->send(f);
+  const auto e = a.conn->next();
+  EXPECT_EQ(e.error().code(), v1::ERROR_CODE_MALFORMED_FRAME);
+  EXPECT_NE(e.error().message().find("client_message_id"), std::string::npos);
+}
+
+TEST(Hardening, SlowReaderIsCappedWhileOtherPairsKeepFlowing) {
+  MenddProcess mendd({"--max-frame-bytes", "65536", "--queue-low-bytes", "65536",
+                      "--queue-high-bytes", "262144", "--queue-hard-cap-bytes", "1048576",
+                      "--messages-per-second", "100000", "--message-burst", "100000"});
+  auto [sender, slow] = make_pair(mendd.port());
+  subscribe(slow, 0);
+  slow.conn->expect(Body::kCaughtUp);
+  auto [c, d] = make_pair(mendd.port());
+  subscribe(d, 0);
+  d.conn->expect(Body::kCaughtUp);
+
+  // 400 x 32 KiB = 12.5 MiB for a reader that reads nothing (this client only
+  // reads inside its own calls): far more than the kernel's socket buffers
+  // (a few MiB on loopback) and the 1 MiB hard cap together.
+  const std::string chunk(32 * 1024, 's');
+  constexpr int kCount = 400;
+  double peak_queue = 0;
+  for (int i = 0; i < kCount; ++i) {
+    sender.conn->send(sender.envelope(chunk + std::to_string(i)));
+    if (i % 40 == 0) {
+      // The other pair keeps flowing meanwhile.
+      c.send_stored("other " + std::to_string(i));
+      ASSERT_EQ(collect(*d.conn, 1, 5s).size(), 1u) << "pair 2 stalled at " << i;
+      peak_queue = std::max(peak_queue, mendd.metric("mendd_outbound_queued_bytes"));
+    }
+  }
+  // The sender is never held back by its slow partner: every message is acked.
+  for (int i = 0; i < kCount; ++i) ASSERT_EQ(sender.conn->expect(Body::kAck, 10s).body_case(), Body::kAck);
+  peak_queue = std::max(peak_queue, mendd.metric("mendd_outbound_queued_bytes"));
+  EXPECT_LE(peak_queue, 1048576.0);
+  EXPECT_GT(mendd.metric("mendd_deliveries_deferred_total"), 0);
+
+  // When the slow reader reads again, it gets everything, in order, from storage.
+  const auto events = collect(*slow.conn, kCount, 60s);
+  ASSERT_EQ(events.size(), static_cast<size_t>(kCount));
+  for (int i = 0; i < kCount; ++i) {
+    EXPECT_EQ(events[static_cast<size_t>(i)].sequence(), static_cast<uint64_t>(i + 1));
+    EXPECT_EQ(events[static_cast<size_t>(i)].envelope().ciphertext(), chunk + std::to_string(i));
+  }
+}
+
+TEST(Hardening, PerAddressConnectionCap) {
+  MenddProcess mendd({"--max-connections-per-ip", "2"});
+  auto one = TestClient::connect(mendd.port());
+  auto two = TestClient::connect(mendd.port());
+  try {
+    auto three = TestClient::connect(mendd.port());
+    FAIL() << "third connection from one address was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("503"), std::string::npos) << e.what();
+  }
+  two->close();
+  // The slot frees once the server has seen the close.
+  bool reconnected = false;
+  for (int i = 0; i < 50 && !reconnected; ++i) {
+    try {
+      auto again = TestClient::connect(mendd.port());
+      reconnected = true;
+    } catch (const std::runtime_error&) {
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  EXPECT_TRUE(reconnected);
+}
+
+TEST(Hardening, BrowserOriginsMustBeAllowed) {
+  MenddProcess mendd({"--allow-origin", "https://app.mend.example"});
+  ConnectOptions evil;
+  evil.origin = "https://evil.example";
+  EXPECT_THROW(TestClient::connect(mendd.port(), evil), std::runtime_error);
+  ConnectOptions good;
+  good.origin = "https://app.mend.example";
+  auto c = TestClient::connect(mendd.port(), good);
+  EXPECT_EQ(c->challenge().nonce().size(), 32u);
+}
+
+TEST(Hardening, PerDeviceMessageRateIsLimited) {
+  MenddProcess mendd({"--messages-per-second", "1", "--message-burst", "3"});
+  auto [a, b] = make_pair(mendd.port());
+  int acked = 0, limited = 0;
+  for (int i = 0; i < 6; ++i) {
+    a.conn->send(a.envelope("r" + std::to_string(i)));
+    const auto r = a.conn->next();
+    if (r.body_case() == Body::kAck) ++acked;
+    else if (r.error().code() == v1::ERROR_CODE_RATE_LIMITED) ++limited;
+  }
+  EXPECT_EQ(acked, 3);
+  EXPECT_EQ(limited, 3);
+}
+
+TEST(Hardening, SecondConnectionOfADeviceReplacesTheFirst) {
+  MenddProcess mendd;
+  auto [a, b] = make_pair(mendd.port());
+  auto old = std::move(a.conn);
+  a.reconnect(mendd.port());
+  EXPECT_EQ(old->wait_closed(), 4009);
+  EXPECT_EQ(a.send_stored("from the new connection").sequence(), 1u);
+}
+
+}  // namespace
+}  // namespace mend::test

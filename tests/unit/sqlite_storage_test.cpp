@@ -1,0 +1,127 @@
+#include "storage/sqlite_storage.h"
+
+#include <gtest/gtest.h>
+
+#include "temp_dir.h"
+
+namespace mend::server {
+namespace {
+
+using mend::test::TempDir;
+
+struct SqliteStorageTest : ::testing::Test {
+  TempDir dir;
+  std::unique_ptr<Storage> db = open_sqlite_storage(dir.path, Durability::full);
+  const Bytes pair = Bytes(16, 'P');
+  const PairMember a{Bytes(16, 'a'), Bytes(32, 'A')};
+  const PairMember b{Bytes(16, 'b'), Bytes(32, 'B')};
+
+  void SetUp() override {
+    db->begin_batch();
+    ASSERT_EQ(db->create_pair(pair, a, b, 1000), CreatePairStatus::ok);
+    db->commit_batch();
+  }
+
+  AppendResult append(const Bytes& sender, const Bytes& cmid, const Bytes& body) {
+    db->begin_batch();
+    auto r = db->append(AppendRequest{pair, sender, cmid, "hdr", body, 2000});
+    db->commit_batch();
+    return r;
+  }
+};
+
+TEST_F(SqliteStorageTest, SequencesIncreaseAndResendsAreDuplicates) {
+  EXPECT_EQ(append(a.device_id, "m1", "x").sequence, 1u);
+  EXPECT_EQ(append(b.device_id, "m1", "y").sequence, 2u) << "ids are per sender";
+  const auto dup = append(a.device_id, "m1", "x");
+  EXPECT_EQ(dup.status, AppendStatus::duplicate);
+  EXPECT_EQ(dup.sequence, 1u);
+  EXPECT_EQ(append(a.device_id, "m2", "z").sequence, 3u) << "a duplicate uses no sequence";
+}
+
+TEST_F(SqliteStorageTest, SequencesContinueAfterReopen) {
+  append(a.device_id, "m1", "x");
+  append(a.device_id, "m2", "x");
+  db.reset();
+  db = open_sqlite_storage(dir.path, Durability::full);
+  EXPECT_EQ(append(a.device_id, "m3", "x").sequence, 3u);
+  const auto rec = db->find_pair_of(b.device_id);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->pair_id, pair);
+  EXPECT_EQ(rec->last_sequence, 3u);
+}
+
+TEST_F(SqliteStorageTest, ServerIdIsStable) {
+  const Bytes id = db->server_id();
+  EXPECT_EQ(id.size(), 16u);
+  db.reset();
+  db = open_sqlite_storage(dir.path, Durability::normal);
+  EXPECT_EQ(db->server_id(), id);
+}
+
+TEST_F(SqliteStorageTest, RolledBackBatchLeavesNoTraceAndNoSequenceHole) {
+  db->begin_batch();
+  db->append(AppendRequest{pair, a.device_id, "m1", "h", "gone", 1});
+  db->rollback_batch();
+  EXPECT_TRUE(db->events_after(pair, 0, 10).empty());
+  EXPECT_EQ(append(a.device_id, "m2", "kept").sequence, 1u);
+}
+
+TEST_F(SqliteStorageTest, TombstoneRules) {
+  append(a.device_id, "m1", "secret");
+  db->begin_batch();
+  EXPECT_EQ(db->tombstone(pair, b.device_id, 1, 5).status, TombstoneStatus::forbidden);
+  EXPECT_EQ(db->tombstone(pair, a.device_id, 9, 5).status, TombstoneStatus::not_found);
+  const auto t = db->tombstone(pair, a.device_id, 1, 5);
+  EXPECT_EQ(t.status, TombstoneStatus::ok);
+  EXPECT_EQ(t.tombstone_sequence, 2u);
+  EXPECT_EQ(db->tombstone(pair, a.device_id, 1, 6).status, TombstoneStatus::already_deleted);
+  EXPECT_EQ(db->tombstone(pair, a.device_id, 2, 6).status, TombstoneStatus::forbidden)
+      << "a tombstone cannot be deleted";
+  db->commit_batch();
+  const auto events = db->events_after(pair, 0, 10);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_TRUE(events[0].deleted);
+  EXPECT_TRUE(events[0].ciphertext.empty());
+  EXPECT_EQ(events[0].header, "hdr");
+  EXPECT_TRUE(events[1].is_tombstone);
+  EXPECT_EQ(events[1].deleted_sequence, 1u);
+}
+
+TEST_F(SqliteStorageTest, ReadsPageBothWays) {
+  for (int i = 1; i <= 7; ++i) append(a.device_id, "m" + std::to_string(i), "b" + std::to_string(i));
+  auto fwd = db->events_after(pair, 2, 3);
+  ASSERT_EQ(fwd.size(), 3u);
+  EXPECT_EQ(fwd[0].sequence, 3u);
+  EXPECT_EQ(fwd[2].ciphertext, "b5");
+  auto back = db->events_before(pair, 0, 3);
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[0].sequence, 7u);
+  EXPECT_EQ(back[2].sequence, 5u);
+  back = db->events_before(pair, 3, 10);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[1].sequence, 1u);
+}
+
+TEST_F(SqliteStorageTest, ADeviceBelongsToOnePair) {
+  db->begin_batch();
+  EXPECT_EQ(db->create_pair(Bytes(16, 'Q'), a, PairMember{Bytes(16, 'c'), Bytes(32, 'C')}, 1),
+            CreatePairStatus::already_paired);
+  db->commit_batch();
+  EXPECT_FALSE(db->find_pair_of(Bytes(16, 'c')));
+}
+
+TEST_F(SqliteStorageTest, DeletePairRemovesEverything) {
+  append(a.device_id, "m1", "x");
+  db->begin_batch();
+  db->delete_pair(pair);
+  const auto after = db->append(AppendRequest{pair, a.device_id, "m2", "h", "late", 1});
+  db->commit_batch();
+  EXPECT_EQ(after.status, AppendStatus::no_pair);
+  EXPECT_TRUE(db->events_after(pair, 0, 10).empty());
+  EXPECT_FALSE(db->find_pair_of(a.device_id));
+  EXPECT_FALSE(db->find_pair_of(b.device_id));
+}
+
+}  // namespace
+}  // namespace mend::server
