@@ -1,7 +1,7 @@
 // mendd: the Mend relay. Settings come from defaults, then --config FILE, then flags.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 
@@ -17,8 +17,8 @@ namespace {
 struct Flags {
   std::optional<std::string> listen, data_dir, durability, log_level, tls_cert, tls_key;
   std::optional<uint16_t> port;
-  std::optional<uint32_t> max_frame, max_conn, max_conn_ip, burst, queue_low, queue_high,
-      queue_cap, pairing_per_min, idle_ms, auth_ms, handshake_ms, batch_max, code_validity;
+  std::optional<uint32_t> max_frame, max_conn, max_conn_ip, burst, queue_low, queue_high, queue_cap,
+      pairing_per_min, idle_ms, auth_ms, handshake_ms, batch_max, code_validity;
   std::optional<std::string> port_file;
   std::optional<double> rate;
   std::vector<std::string> origins;
@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
       "ws://127.0.0.1:8470/v1 with an SQLite database in its data directory."};
   std::string config_file;
   Flags f;
-  app.add_option("-c,--config", config_file, "TOML settings file (keys as in the table in docs/OPERATIONS.md)");
+  app.add_option("-c,--config", config_file,
+                 "TOML settings file (keys as in the table in docs/OPERATIONS.md)");
   app.add_option("--listen", f.listen, "address to listen on [127.0.0.1]");
   app.add_option("-p,--port", f.port, "port to listen on; 0 picks a free one [8470]");
   app.add_option("-d,--data-dir", f.data_dir, "data directory [$XDG_DATA_HOME/mendd]");

@@ -22,10 +22,14 @@ const char* durability_name(Durability d) {
 }
 
 bool parse_durability(const std::string& s, Durability& out) {
-  if (s == "full") out = Durability::full;
-  else if (s == "normal") out = Durability::normal;
-  else if (s == "off") out = Durability::off;
-  else return false;
+  if (s == "full")
+    out = Durability::full;
+  else if (s == "normal")
+    out = Durability::normal;
+  else if (s == "off")
+    out = Durability::off;
+  else
+    return false;
   return true;
 }
 

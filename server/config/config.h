@@ -34,7 +34,7 @@ struct Config {
   double messages_per_second = 50;  // per device, envelopes of both kinds
   uint32_t message_burst = 200;
   uint32_t pairing_attempts_per_minute = 10;  // code requests and redemptions, per IP
-  std::vector<std::string> allowed_origins;  // empty: refuse every browser Origin
+  std::vector<std::string> allowed_origins;   // empty: refuse every browser Origin
 
   uint32_t storage_batch_max = 1024;
   uint32_t pairing_code_validity_s = 600;

@@ -53,30 +53,49 @@ void load_config_file(const std::filesystem::path& file, Config& c) {
   }
   for (auto&& [k, node] : root) {
     const std::string_view key = k.str();
-    if (key == "listen_address") c.listen_address = text(file, node, key);
-    else if (key == "listen_port") number(file, node, key, c.listen_port);
-    else if (key == "data_dir") c.data_dir = text(file, node, key);
+    if (key == "listen_address")
+      c.listen_address = text(file, node, key);
+    else if (key == "listen_port")
+      number(file, node, key, c.listen_port);
+    else if (key == "data_dir")
+      c.data_dir = text(file, node, key);
     else if (key == "durability") {
       if (!parse_durability(text(file, node, key), c.durability))
         bad(file, node, key, "\"full\", \"normal\" or \"off\"");
-    } else if (key == "log_level") c.log_level = text(file, node, key);
-    else if (key == "tls_certificate") c.tls_certificate = text(file, node, key);
-    else if (key == "tls_private_key") c.tls_private_key = text(file, node, key);
-    else if (key == "max_frame_bytes") number(file, node, key, c.max_frame_bytes);
-    else if (key == "handshake_timeout_ms") number(file, node, key, c.handshake_timeout_ms);
-    else if (key == "auth_timeout_ms") number(file, node, key, c.auth_timeout_ms);
-    else if (key == "idle_timeout_ms") number(file, node, key, c.idle_timeout_ms);
-    else if (key == "queue_low_bytes") number(file, node, key, c.queue_low_bytes);
-    else if (key == "queue_high_bytes") number(file, node, key, c.queue_high_bytes);
-    else if (key == "queue_hard_cap_bytes") number(file, node, key, c.queue_hard_cap_bytes);
-    else if (key == "max_connections") number(file, node, key, c.max_connections);
-    else if (key == "max_connections_per_ip") number(file, node, key, c.max_connections_per_ip);
-    else if (key == "messages_per_second") number(file, node, key, c.messages_per_second);
-    else if (key == "message_burst") number(file, node, key, c.message_burst);
+    } else if (key == "log_level")
+      c.log_level = text(file, node, key);
+    else if (key == "tls_certificate")
+      c.tls_certificate = text(file, node, key);
+    else if (key == "tls_private_key")
+      c.tls_private_key = text(file, node, key);
+    else if (key == "max_frame_bytes")
+      number(file, node, key, c.max_frame_bytes);
+    else if (key == "handshake_timeout_ms")
+      number(file, node, key, c.handshake_timeout_ms);
+    else if (key == "auth_timeout_ms")
+      number(file, node, key, c.auth_timeout_ms);
+    else if (key == "idle_timeout_ms")
+      number(file, node, key, c.idle_timeout_ms);
+    else if (key == "queue_low_bytes")
+      number(file, node, key, c.queue_low_bytes);
+    else if (key == "queue_high_bytes")
+      number(file, node, key, c.queue_high_bytes);
+    else if (key == "queue_hard_cap_bytes")
+      number(file, node, key, c.queue_hard_cap_bytes);
+    else if (key == "max_connections")
+      number(file, node, key, c.max_connections);
+    else if (key == "max_connections_per_ip")
+      number(file, node, key, c.max_connections_per_ip);
+    else if (key == "messages_per_second")
+      number(file, node, key, c.messages_per_second);
+    else if (key == "message_burst")
+      number(file, node, key, c.message_burst);
     else if (key == "pairing_attempts_per_minute")
       number(file, node, key, c.pairing_attempts_per_minute);
-    else if (key == "storage_batch_max") number(file, node, key, c.storage_batch_max);
-    else if (key == "pairing_code_validity_s") number(file, node, key, c.pairing_code_validity_s);
+    else if (key == "storage_batch_max")
+      number(file, node, key, c.storage_batch_max);
+    else if (key == "pairing_code_validity_s")
+      number(file, node, key, c.pairing_code_validity_s);
     else if (key == "allowed_origins") {
       const toml::array* arr = node.as_array();
       if (!arr) bad(file, node, key, "an array of strings");

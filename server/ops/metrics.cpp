@@ -49,8 +49,8 @@ const char* rejection_label(Rejection r) {
 
 Metrics::Metrics()
     : batch_size({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096}),
-      commit_seconds({0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                      0.25, 1}) {}
+      commit_seconds(
+          {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}) {}
 
 namespace {
 template <class T>
@@ -69,8 +69,9 @@ std::string Metrics::render_prometheus() const {
          devices_online.load());
   metric(out, "mendd_pairs_online", "gauge", "Pairs with both devices connected.",
          pairs_online.load());
-  out += "# HELP mendd_messages_relayed_total Envelopes relayed, by kind.\n"
-         "# TYPE mendd_messages_relayed_total counter\n";
+  out +=
+      "# HELP mendd_messages_relayed_total Envelopes relayed, by kind.\n"
+      "# TYPE mendd_messages_relayed_total counter\n";
   out += fmt::format("mendd_messages_relayed_total{{kind=\"stored\"}} {}\n", stored_relayed.load());
   out += fmt::format("mendd_messages_relayed_total{{kind=\"ephemeral\"}} {}\n",
                      ephemeral_relayed.load());
@@ -93,8 +94,9 @@ std::string Metrics::render_prometheus() const {
   metric(out, "mendd_unpairs_total", "counter", "Pairs deleted by unpair.", unpairs.load());
   metric(out, "mendd_storage_errors_total", "counter", "Storage batches that failed.",
          storage_errors.load());
-  out += "# HELP mendd_rejections_total Frames, connections and requests refused, by reason.\n"
-         "# TYPE mendd_rejections_total counter\n";
+  out +=
+      "# HELP mendd_rejections_total Frames, connections and requests refused, by reason.\n"
+      "# TYPE mendd_rejections_total counter\n";
   for (size_t i = 0; i < rejections.size(); ++i)
     out += fmt::format("mendd_rejections_total{{reason=\"{}\"}} {}\n",
                        rejection_label(static_cast<Rejection>(i)), rejections[i].load());

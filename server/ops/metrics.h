@@ -69,7 +69,9 @@ struct Metrics {
   Histogram batch_size;
   Histogram commit_seconds;
 
-  void reject(Rejection r) { rejections[static_cast<size_t>(r)].fetch_add(1, std::memory_order_relaxed); }
+  void reject(Rejection r) {
+    rejections[static_cast<size_t>(r)].fetch_add(1, std::memory_order_relaxed);
+  }
   std::string render_prometheus() const;
 };
 

@@ -52,9 +52,12 @@ Rendezvous::Redemption Rendezvous::redeem(const std::string& raw, const std::str
   auto it = codes_.find(normalise(raw));
   if (it == codes_.end()) return r;
   Entry& e = it->second;
-  if (e.device_id == redeemer) r.outcome = Outcome::own_code;
-  else if (e.used) r.outcome = Outcome::used;
-  else if (now >= e.expires_at) r.outcome = Outcome::expired;
+  if (e.device_id == redeemer)
+    r.outcome = Outcome::own_code;
+  else if (e.used)
+    r.outcome = Outcome::used;
+  else if (now >= e.expires_at)
+    r.outcome = Outcome::expired;
   else {
     e.used = true;
     r.outcome = Outcome::ok;

@@ -73,11 +73,8 @@ void DeviceSession::on_frame(std::string_view bytes) {
       fail(f.request_id(), v1::ERROR_CODE_UNEXPECTED_FRAME,
            "authentication is still being checked; wait for Authenticated");
       return;
-    case Phase::authenticated:
-      dispatch(parsed);
-      return;
-    case Phase::closed:
-      return;
+    case Phase::authenticated: dispatch(parsed); return;
+    case Phase::closed: return;
   }
 }
 
@@ -103,11 +100,10 @@ void DeviceSession::handle_authenticate(uint32_t request_id, const v1::Authentic
   device_id_ = device_id_for(public_key_);
   phase_ = Phase::verifying;
   auto record = std::make_shared<std::optional<PairRecord>>();
-  state_.storage().read(
-      [record, id = device_id_](Storage& s) { *record = s.find_pair_of(id); },
-      [self = shared_from_this(), request_id, record](bool ok) {
-        self->finish_authentication(request_id, ok, record);
-      });
+  state_.storage().read([record, id = device_id_](Storage& s) { *record = s.find_pair_of(id); },
+                        [self = shared_from_this(), request_id, record](bool ok) {
+                          self->finish_authentication(request_id, ok, record);
+                        });
 }
 
 void DeviceSession::finish_authentication(uint32_t request_id, bool ok,
@@ -155,8 +151,12 @@ void DeviceSession::dispatch(const ParsedFrame& parsed) {
       fail(rid, v1::ERROR_CODE_ALREADY_AUTHENTICATED, "this connection is already authenticated");
       return;
     case v1::ClientFrame::kRequestPairingCode: handle_request_code(rid); return;
-    case v1::ClientFrame::kRedeemPairingCode: handle_redeem(rid, f.redeem_pairing_code().code()); return;
-    case v1::ClientFrame::kPairingMessage: handle_pairing_message(rid, f.pairing_message().payload()); return;
+    case v1::ClientFrame::kRedeemPairingCode:
+      handle_redeem(rid, f.redeem_pairing_code().code());
+      return;
+    case v1::ClientFrame::kPairingMessage:
+      handle_pairing_message(rid, f.pairing_message().payload());
+      return;
     case v1::ClientFrame::kSend: handle_send(rid, f.send().envelope(), parsed.header); return;
     case v1::ClientFrame::kSubscribe: handle_subscribe(rid, f.subscribe().after_sequence()); return;
     case v1::ClientFrame::kFetchHistory: handle_history(rid, f.fetch_history()); return;
@@ -184,8 +184,7 @@ void DeviceSession::replaced() {
   if (!partner_id_.empty() && state_.online(partner_id_))
     state_.metrics().pairs_online.fetch_sub(1, std::memory_order_relaxed);
   fatal(0, v1::ERROR_CODE_UNEXPECTED_FRAME,
-        "another connection of this device took over; this one is closed",
-        close_code::replaced);
+        "another connection of this device took over; this one is closed", close_code::replaced);
   device_id_.clear();
   clear_pair();
   phase_ = Phase::closed;

@@ -65,8 +65,7 @@ FrameError parse_client_frame(std::string_view bytes, ParsedFrame& out) {
           h.direction() != v1::HISTORY_DIRECTION_FORWARD)
         return malformed("fetch_history.direction must be BACKWARD or FORWARD");
       if (h.limit() > kMaxHistoryLimit)
-        return malformed("fetch_history.limit must be at most " +
-                         std::to_string(kMaxHistoryLimit));
+        return malformed("fetch_history.limit must be at most " + std::to_string(kMaxHistoryLimit));
       return {};
     }
     case v1::ClientFrame::kDeleteMessage:
@@ -75,10 +74,8 @@ FrameError parse_client_frame(std::string_view bytes, ParsedFrame& out) {
       return {};
     case v1::ClientFrame::kRequestPairingCode:
     case v1::ClientFrame::kSubscribe:
-    case v1::ClientFrame::kUnpair:
-      return {};
-    case v1::ClientFrame::BODY_NOT_SET:
-      break;
+    case v1::ClientFrame::kUnpair: return {};
+    case v1::ClientFrame::BODY_NOT_SET: break;
   }
   return malformed("frame has no body (or a body this server does not know)");
 }

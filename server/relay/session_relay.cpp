@@ -198,8 +198,7 @@ void DeviceSession::catch_up() {
       });
 }
 
-void DeviceSession::offer(uint64_t sequence, const std::string& sender,
-                          const std::string& frame) {
+void DeviceSession::offer(uint64_t sequence, const std::string& sender, const std::string& frame) {
   if (gone() || stream_ == Stream::off || sequence <= delivered_upto_) return;
   if (stream_ != Stream::live) {
     dirty_ = true;  // the running or next catch-up read will pick it up
@@ -313,21 +312,21 @@ void DeviceSession::handle_delete(uint32_t rid, uint64_t sequence) {
 
 void DeviceSession::handle_unpair(uint32_t rid) {
   if (!require_pair(rid)) return;
-  state_.storage().write(
-      [pair = pair_id_](Storage& s) { s.delete_pair(pair); },
-      [self = shared_from_this(), rid, partner = partner_id_](bool ok) {
-        ServerState& st = self->state_;
-        if (!ok) {
-          self->fail(rid, v1::ERROR_CODE_INTERNAL, "unpair failed; nothing was deleted; try again");
-          return;
-        }
-        st.metrics().unpairs.fetch_add(1, std::memory_order_relaxed);
-        DeviceSession* other = st.online(partner);
-        if (other && !self->gone()) st.metrics().pairs_online.fetch_sub(1);
-        if (other) other->pair_ended(v1::PAIR_END_REASON_UNPAIRED_BY_PARTNER);
-        self->pair_ended(v1::PAIR_END_REASON_UNPAIRED_BY_YOU);
-        spdlog::info("a pair was deleted at the request of one partner");
-      });
+  state_.storage().write([pair = pair_id_](Storage& s) { s.delete_pair(pair); },
+                         [self = shared_from_this(), rid, partner = partner_id_](bool ok) {
+                           ServerState& st = self->state_;
+                           if (!ok) {
+                             self->fail(rid, v1::ERROR_CODE_INTERNAL,
+                                        "unpair failed; nothing was deleted; try again");
+                             return;
+                           }
+                           st.metrics().unpairs.fetch_add(1, std::memory_order_relaxed);
+                           DeviceSession* other = st.online(partner);
+                           if (other && !self->gone()) st.metrics().pairs_online.fetch_sub(1);
+                           if (other) other->pair_ended(v1::PAIR_END_REASON_UNPAIRED_BY_PARTNER);
+                           self->pair_ended(v1::PAIR_END_REASON_UNPAIRED_BY_YOU);
+                           spdlog::info("a pair was deleted at the request of one partner");
+                         });
 }
 
 void DeviceSession::pair_ended(v1::PairEndReason reason) {

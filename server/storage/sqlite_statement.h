@@ -54,9 +54,7 @@ class Statement {
     if (rc == SQLITE_DONE) return false;
     throw Error(db_, "step failed");
   }
-  void run() {
-    step();
-  }
+  void run() { step(); }
 
   int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
   bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }

@@ -79,8 +79,8 @@ class Storage {
 
   // Writes: only between begin_batch() and commit_batch().
   virtual AppendResult append(const AppendRequest& req) = 0;
-  virtual TombstoneResult tombstone(const Bytes& pair_id, const Bytes& requester,
-                                    uint64_t sequence, uint64_t now_ms) = 0;
+  virtual TombstoneResult tombstone(const Bytes& pair_id, const Bytes& requester, uint64_t sequence,
+                                    uint64_t now_ms) = 0;
   virtual CreatePairStatus create_pair(const Bytes& pair_id, const PairMember& a,
                                        const PairMember& b, uint64_t now_ms) = 0;
   // Deletes the pair, its members and every event of it.

@@ -2,10 +2,10 @@
 // Plain HTTP on the listening port: /healthz, /metrics, and the upgrade to a
 // WebSocket on /v1 (anything else is 404). Included only by sessions_*.cpp.
 
+#include <algorithm>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -32,19 +32,20 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     parser_->body_limit(4 * 1024);
     beast::get_lowest_layer(stream_).expires_after(
         std::chrono::milliseconds(state_.config().handshake_timeout_ms));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                       self->on_read(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
     if (ec) return;  // timeout, reset or garbage: just drop the connection
     auto& req = parser_->get();
     if (websocket::is_upgrade(req)) return upgrade();
-    if (req.method() != http::verb::get) return respond(http::status::method_not_allowed, "GET only\n");
+    if (req.method() != http::verb::get)
+      return respond(http::status::method_not_allowed, "GET only\n");
     if (req.target() == "/healthz") {
-      if (state_.shutting_down()) return respond(http::status::service_unavailable, "shutting down\n");
+      if (state_.shutting_down())
+        return respond(http::status::service_unavailable, "shutting down\n");
       return respond(http::status::ok, "ok\n");
     }
     if (req.target() == "/metrics")
@@ -63,20 +64,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     // connect from an origin the operator listed.
     if (auto origin = req.find(http::field::origin); origin != req.end()) {
       const auto& allowed = state_.config().allowed_origins;
-      if (std::find(allowed.begin(), allowed.end(), std::string(origin->value())) == allowed.end()) {
+      if (std::find(allowed.begin(), allowed.end(), std::string(origin->value())) ==
+          allowed.end()) {
         state_.metrics().reject(Rejection::origin);
         return respond(http::status::forbidden, "origin not allowed\n");
       }
     }
     if (!state_.admit(ip_))
-      return respond(http::status::service_unavailable,
-                     "too many connections; try again later\n");
+      return respond(http::status::service_unavailable, "too many connections; try again later\n");
     auto ws = std::make_shared<WsConnection<Stream>>(std::move(stream_), state_, ip_);
     ws->start(parser_->release());
   }
 
   void respond(http::status status, std::string body, const char* type = "text/plain") {
-    auto res = std::make_shared<http::response<http::string_body>>(status, parser_->get().version());
+    auto res =
+        std::make_shared<http::response<http::string_body>>(status, parser_->get().version());
     res->set(http::field::server, "mendd");
     res->set(http::field::content_type, type);
     res->keep_alive(parser_->get().keep_alive() && status == http::status::ok);
@@ -87,8 +89,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
                         if (ec) return;
                         if (res->keep_alive()) return self->do_read();
                         beast::error_code ignored;
-                        beast::get_lowest_layer(self->stream_).socket().shutdown(
-                            net::ip::tcp::socket::shutdown_send, ignored);
+                        beast::get_lowest_layer(self->stream_)
+                            .socket()
+                            .shutdown(net::ip::tcp::socket::shutdown_send, ignored);
                       });
   }
 

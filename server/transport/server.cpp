@@ -22,12 +22,10 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 struct Server::Impl {
-  explicit Impl(Config config)
-      : signals(io, SIGTERM, SIGINT), acceptor(io), grace(io) {
+  explicit Impl(Config config) : signals(io, SIGTERM, SIGINT), acceptor(io), grace(io) {
     auto storage = open_sqlite_storage(config.data_dir, config.durability);
-    state.emplace(std::move(config), std::move(storage), [this](std::function<void()> f) {
-      net::post(io, std::move(f));
-    });
+    state.emplace(std::move(config), std::move(storage),
+                  [this](std::function<void()> f) { net::post(io, std::move(f)); });
     const Config& c = state->config();
     if (!c.tls_certificate.empty()) {
       tls.emplace(net::ssl::context::tls_server);
@@ -46,7 +44,8 @@ struct Server::Impl {
     }
     boost::system::error_code ec;
     const auto address = net::ip::make_address(c.listen_address, ec);
-    if (ec) throw std::runtime_error("listen_address '" + c.listen_address + "' is not an IP address");
+    if (ec)
+      throw std::runtime_error("listen_address '" + c.listen_address + "' is not an IP address");
     const tcp::endpoint endpoint(address, c.listen_port);
     acceptor.open(endpoint.protocol(), ec);
     if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
@@ -71,8 +70,10 @@ struct Server::Impl {
         return;
       }
       socket.set_option(tcp::no_delay(true), ec);
-      if (tls) serve_tls(std::move(socket), *tls, *state);
-      else serve_plain(std::move(socket), *state);
+      if (tls)
+        serve_tls(std::move(socket), *tls, *state);
+      else
+        serve_plain(std::move(socket), *state);
       accept();
     });
   }
@@ -136,9 +137,8 @@ void Server::run() {
     i.shutdown();
   });
   const Config& c = i.state->config();
-  spdlog::info("mendd listening on {}://{}:{}{} (data {}, durability {})",
-               i.tls ? "wss" : "ws", c.listen_address, port(), "/v1", c.data_dir.string(),
-               durability_name(c.durability));
+  spdlog::info("mendd listening on {}://{}:{}{} (data {}, durability {})", i.tls ? "wss" : "ws",
+               c.listen_address, port(), "/v1", c.data_dir.string(), durability_name(c.durability));
   if (!c.port_file.empty()) {
     // Write then rename, so a reader never sees a half-written port.
     const auto tmp = c.port_file.string() + ".tmp";

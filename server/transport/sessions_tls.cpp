@@ -14,13 +14,11 @@ void serve_tls(net::ip::tcp::socket socket, net::ssl::context& tls, ServerState&
   auto stream = std::make_shared<TlsStream>(beast::tcp_stream(std::move(socket)), tls);
   beast::get_lowest_layer(*stream).expires_after(
       std::chrono::milliseconds(state.config().handshake_timeout_ms));
-  stream->async_handshake(net::ssl::stream_base::server,
-                          [stream, &state, ip = std::move(ip)](beast::error_code ec) mutable {
-                            if (ec) return;  // not TLS, or a failed handshake
-                            std::make_shared<HttpSession<TlsStream>>(std::move(*stream), state,
-                                                                     std::move(ip))
-                                ->run();
-                          });
+  stream->async_handshake(net::ssl::stream_base::server, [stream, &state, ip = std::move(ip)](
+                                                             beast::error_code ec) mutable {
+    if (ec) return;  // not TLS, or a failed handshake
+    std::make_shared<HttpSession<TlsStream>>(std::move(*stream), state, std::move(ip))->run();
+  });
 }
 
 }  // namespace mend::server

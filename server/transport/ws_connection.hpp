@@ -23,7 +23,8 @@ namespace http = beast::http;
 namespace net = boost::asio;
 
 template <class Stream>
-class WsConnection final : public Outbound, public std::enable_shared_from_this<WsConnection<Stream>> {
+class WsConnection final : public Outbound,
+                           public std::enable_shared_from_this<WsConnection<Stream>> {
  public:
   WsConnection(Stream&& stream, ServerState& state, std::string ip)
       : ws_(std::move(stream)), timer_(ws_.get_executor()), state_(state), ip_(std::move(ip)) {
@@ -47,9 +48,8 @@ class WsConnection final : public Outbound, public std::enable_shared_from_this<
     ws_.read_message_max(c.max_frame_bytes);
     ws_.auto_fragment(false);
     ws_.binary(true);
-    ws_.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) {
-      self->on_accept(ec);
-    });
+    ws_.async_accept(
+        req, [self = this->shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
   }
 
   // -- Outbound --
@@ -116,13 +116,11 @@ class WsConnection final : public Outbound, public std::enable_shared_from_this<
       if (!ws_.got_binary()) {
         state_.metrics().reject(Rejection::text_frame);
         push(error_frame(0, v1::ERROR_CODE_MALFORMED_FRAME,
-                         "text messages are not part of the protocol; send binary frames",
-                         true));
+                         "text messages are not part of the protocol; send binary frames", true));
         close(close_code::unsupported_data, "binary frames only");
       } else {
         const auto data = buffer_.cdata();
-        session_->on_frame(
-            std::string_view(static_cast<const char*>(data.data()), data.size()));
+        session_->on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()));
       }
     }
     buffer_.consume(buffer_.size());

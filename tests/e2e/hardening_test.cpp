@@ -89,7 +89,8 @@ TEST(Hardening, SlowReaderIsCappedWhileOtherPairsKeepFlowing) {
     }
   }
   // The sender is never held back by its slow partner: every message is acked.
-  for (int i = 0; i < kCount; ++i) ASSERT_EQ(sender.conn->expect(Body::kAck, 10s).body_case(), Body::kAck);
+  for (int i = 0; i < kCount; ++i)
+    ASSERT_EQ(sender.conn->expect(Body::kAck, 10s).body_case(), Body::kAck);
   peak_queue = std::max(peak_queue, mendd.metric("mendd_outbound_queued_bytes"));
   EXPECT_LE(peak_queue, 1048576.0);
   EXPECT_GT(mendd.metric("mendd_deliveries_deferred_total"), 0);
@@ -145,8 +146,10 @@ TEST(Hardening, PerDeviceMessageRateIsLimited) {
   for (int i = 0; i < 6; ++i) {
     a.conn->send(a.envelope("r" + std::to_string(i)));
     const auto r = a.conn->next();
-    if (r.body_case() == Body::kAck) ++acked;
-    else if (r.error().code() == v1::ERROR_CODE_RATE_LIMITED) ++limited;
+    if (r.body_case() == Body::kAck)
+      ++acked;
+    else if (r.error().code() == v1::ERROR_CODE_RATE_LIMITED)
+      ++limited;
   }
   EXPECT_EQ(acked, 3);
   EXPECT_EQ(limited, 3);

@@ -39,13 +39,14 @@ TEST(Operations, GracefulShutdownClosesWithGoingAwayAndKeepsAckedMessages) {
 }
 
 TEST(Operations, ServesWssWithACertificateMadeHere) {
-  const auto dir = std::filesystem::temp_directory_path() / ("mend-tls-" + random_id(4).substr(0, 0) +
-                                                             std::to_string(::getpid()));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("mend-tls-" + random_id(4).substr(0, 0) + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto cert = dir / "cert.pem", key = dir / "key.pem";
-  const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-                          " -keyout " + key.string() + " -out " + cert.string() +
-                          " -days 1 -subj /CN=127.0.0.1 2>/dev/null";
+  const std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+      " -keyout " +
+      key.string() + " -out " + cert.string() + " -days 1 -subj /CN=127.0.0.1 2>/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl could not make a certificate";
   {
     MenddProcess mendd({"--tls-cert", cert.string(), "--tls-key", key.string()});
@@ -62,8 +63,17 @@ TEST(Operations, ServesWssWithACertificateMadeHere) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Operations, ShippedExampleConfigIsValid) {
+  // deploy/mendd.toml as shipped; the flags the launcher adds (port, data dir) win over it.
+  MenddProcess mendd({"--config", std::string(MEND_SOURCE_DIR) + "/deploy/mendd.toml"});
+  auto [a, b] = make_pair(mendd.port());
+  EXPECT_EQ(a.send_stored("configured").sequence(), 1u);
+  EXPECT_NE(mendd.log().find("durability full"), std::string::npos);
+}
+
 TEST(Operations, ConfigFileIsReadAndMistakesAreExplained) {
-  const auto dir = std::filesystem::temp_directory_path() / ("mend-conf-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("mend-conf-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   {
     std::ofstream(dir / "good.toml") << "max_connections_per_ip = 1\ndurability = \"normal\"\n";

@@ -98,8 +98,10 @@ TEST(Pairing, RedemptionAttemptsAreRateLimited) {
   for (int i = 0; i < 6; ++i) {
     const auto r = redeem(b, "9-no-such");
     ASSERT_EQ(r.body_case(), Body::kError);
-    if (r.error().code() == v1::ERROR_CODE_RATE_LIMITED) ++limited;
-    else EXPECT_EQ(r.error().code(), v1::ERROR_CODE_CODE_NOT_FOUND);
+    if (r.error().code() == v1::ERROR_CODE_RATE_LIMITED)
+      ++limited;
+    else
+      EXPECT_EQ(r.error().code(), v1::ERROR_CODE_CODE_NOT_FOUND);
   }
   EXPECT_EQ(limited, 3);
   EXPECT_GE(mendd.metric("mendd_rejections_total{reason=\"pairing_rate_limited\"}"), 3);
@@ -111,8 +113,7 @@ TEST(Pairing, HandshakeMessagesAreRelayedWhileBothAreOnline) {
   auto f = b.conn->frame(5);
   f.mutable_pairing_message()->set_payload("commit:0123456789");
   b.conn->send(f);
-  EXPECT_EQ(a.conn->expect(Body::kPairingMessage).pairing_message().payload(),
-            "commit:0123456789");
+  EXPECT_EQ(a.conn->expect(Body::kPairingMessage).pairing_message().payload(), "commit:0123456789");
   a.conn->close();
   // Partner gone: the sender is told instead of the message vanishing.
   b.conn->expect(Body::kPresence);

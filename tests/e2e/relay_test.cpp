@@ -3,7 +3,8 @@
 namespace mend::test {
 namespace {
 
-std::vector<v1::Event> receive_events(TestClient& c, size_t n, std::chrono::milliseconds timeout = 10s) {
+std::vector<v1::Event> receive_events(TestClient& c, size_t n,
+                                      std::chrono::milliseconds timeout = 10s) {
   std::vector<v1::Event> out;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (out.size() < n && std::chrono::steady_clock::now() < deadline) {
@@ -171,7 +172,10 @@ TEST(Relay, UnpairDeletesEverythingOfThePair) {
   const std::string hex_pair = "x'" + [&] {
     static const char* k = "0123456789abcdef";
     std::string h;
-    for (unsigned char ch : a.pair_id) { h += k[ch >> 4]; h += k[ch & 15]; }
+    for (unsigned char ch : a.pair_id) {
+      h += k[ch >> 4];
+      h += k[ch & 15];
+    }
     return h;
   }() + "'";
   EXPECT_EQ(count_rows(mendd.database(), "events", "pair_id = " + hex_pair), 0);

@@ -74,7 +74,8 @@ TEST(Resume, AfterMenddIsKilledEveryAckedMessageArrivesExactlyOnceInOrder) {
   // Collect a few acks, then kill mid-stream.
   while (acked.size() < 100) {
     auto f = a.conn->read(5s);
-    if (f.body_case() == Body::kAck) acked[body_of.at(f.ack().client_message_id())] = f.ack().sequence();
+    if (f.body_case() == Body::kAck)
+      acked[body_of.at(f.ack().client_message_id())] = f.ack().sequence();
   }
   received = collect(*b.conn, 50, 5s);
   ASSERT_EQ(mendd.stop(SIGKILL), 128 + SIGKILL);
@@ -83,7 +84,8 @@ TEST(Resume, AfterMenddIsKilledEveryAckedMessageArrivesExactlyOnceInOrder) {
     for (;;) {
       auto f = a.conn->try_read(200ms);
       if (!f) break;
-      if (f->body_case() == Body::kAck) acked[body_of.at(f->ack().client_message_id())] = f->ack().sequence();
+      if (f->body_case() == Body::kAck)
+        acked[body_of.at(f->ack().client_message_id())] = f->ack().sequence();
     }
   } catch (const ClosedError&) {
   }

@@ -44,8 +44,9 @@ void MenddProcess::start() {
   if (pid_ > 0) throw std::logic_error("mendd is already running");
   const auto port_file = data_dir_ / "port";
   std::filesystem::remove(port_file);
-  std::vector<std::string> argv_s = {MENDD_PATH, "--port", "0", "--data-dir", data_dir_.string(),
-                                     "--port-file", port_file.string(), "--log-level", "debug"};
+  std::vector<std::string> argv_s = {MENDD_PATH,         "--port",           "0",
+                                     "--data-dir",       data_dir_.string(), "--port-file",
+                                     port_file.string(), "--log-level",      "debug"};
   argv_s.insert(argv_s.end(), args_.begin(), args_.end());
   const std::string log_path = (data_dir_ / "mendd.log").string();
   pid_ = fork();
@@ -117,7 +118,8 @@ std::string MenddProcess::http_get(const std::string& target) const {
     close(fd);
     throw std::runtime_error("cannot connect to mendd for HTTP");
   }
-  const std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  const std::string req =
+      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   (void)!write(fd, req.data(), req.size());
   std::string resp;
   char buf[4096];
@@ -149,7 +151,8 @@ long count_rows(const std::filesystem::path& db, const std::string& table,
       "SELECT COUNT(*) FROM " + table + (where.empty() ? "" : " WHERE " + where);
   sqlite3_stmt* st = nullptr;
   long n = -1;
-  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
     n = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
   sqlite3_close(h);

@@ -78,10 +78,11 @@ struct TestClient::Impl {
 
   template <class F>
   void with_ws(F&& f) {
-    if (auto* p = std::get_if<std::unique_ptr<PlainWs>>(&ws)) f(**p);
-    else f(*std::get<std::unique_ptr<TlsWs>>(ws));
+    if (auto* p = std::get_if<std::unique_ptr<PlainWs>>(&ws))
+      f(**p);
+    else
+      f(*std::get<std::unique_ptr<TlsWs>>(ws));
   }
-
 };
 
 TestClient::TestClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -25,7 +25,7 @@ struct Identity {
 struct ConnectOptions {
   bool tls = false;
   std::string path = "/v1";
-  std::string origin;       // sent as Origin when set
+  std::string origin;  // sent as Origin when set
 };
 
 class ClosedError : public std::runtime_error {

@@ -46,7 +46,8 @@ TEST(CommitQueue, GroupsWritesAndCompletesInOrder) {
   storage->begin_batch();
   storage->create_pair("PPPPPPPPPPPPPPPP", {"aaaaaaaaaaaaaaaa", "k"}, {"bbbbbbbbbbbbbbbb", "k"}, 1);
   storage->commit_batch();
-  CommitQueue q(std::move(storage), [&](auto f) { inbox.post(std::move(f)); }, metrics, 1024);
+  CommitQueue q(
+      std::move(storage), [&](auto f) { inbox.post(std::move(f)); }, metrics, 1024);
 
   constexpr int kWrites = 2000;
   std::vector<uint64_t> sequences;
@@ -54,7 +55,8 @@ TEST(CommitQueue, GroupsWritesAndCompletesInOrder) {
     auto r = std::make_shared<AppendResult>();
     q.write(
         [r, i](Storage& s) {
-          *r = s.append({"PPPPPPPPPPPPPPPP", "aaaaaaaaaaaaaaaa", "m" + std::to_string(i), "h", "c", 1});
+          *r = s.append(
+              {"PPPPPPPPPPPPPPPP", "aaaaaaaaaaaaaaaa", "m" + std::to_string(i), "h", "c", 1});
         },
         [r, &sequences](bool ok) {
           ASSERT_TRUE(ok);
@@ -65,7 +67,8 @@ TEST(CommitQueue, GroupsWritesAndCompletesInOrder) {
   q.flush([&] { flushed = true; });
   inbox.run_until([&] { return flushed; });
   ASSERT_EQ(sequences.size(), static_cast<size_t>(kWrites));
-  for (int i = 0; i < kWrites; ++i) EXPECT_EQ(sequences[static_cast<size_t>(i)], static_cast<uint64_t>(i + 1));
+  for (int i = 0; i < kWrites; ++i)
+    EXPECT_EQ(sequences[static_cast<size_t>(i)], static_cast<uint64_t>(i + 1));
   // Fewer commits than writes: that is the point of the group commit.
   const std::string m = metrics.render_prometheus();
   const auto pos = m.find("mendd_storage_batch_size_count ");
@@ -78,8 +81,9 @@ TEST(CommitQueue, AFailedBatchFailsEveryWriteInIt) {
   mend::test::TempDir dir;
   Metrics metrics;
   Inbox inbox;
-  CommitQueue q(open_sqlite_storage(dir.path, Durability::off), [&](auto f) { inbox.post(std::move(f)); },
-                metrics, 1024);
+  CommitQueue q(
+      open_sqlite_storage(dir.path, Durability::off), [&](auto f) { inbox.post(std::move(f)); },
+      metrics, 1024);
   std::vector<bool> results;
   q.write([](Storage&) {}, [&](bool ok) { results.push_back(ok); });
   q.write([](Storage&) { throw std::runtime_error("disk on fire"); },
@@ -88,7 +92,8 @@ TEST(CommitQueue, AFailedBatchFailsEveryWriteInIt) {
   q.flush([&] { flushed = true; });
   inbox.run_until([&] { return flushed; });
   ASSERT_EQ(results.size(), 2u);
-  // Whether the first write shared the failed batch depends on timing; the failing one never succeeds.
+  // Whether the first write shared the failed batch depends on timing; the failing one never
+  // succeeds.
   EXPECT_FALSE(results[1]);
   EXPECT_GE(metrics.storage_errors.load(), 1u);
 }

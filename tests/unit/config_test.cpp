@@ -14,9 +14,9 @@ TEST(Config, DefaultsAreValid) { EXPECT_EQ(validate(Config{}), ""); }
 TEST(Config, FileOverridesDefaults) {
   mend::test::TempDir dir;
   std::ofstream(dir.path / "m.toml") << "listen_port = 9000\n"
-                                       "durability = \"off\"\n"
-                                       "messages_per_second = 2.5\n"
-                                       "allowed_origins = [\"https://a\", \"https://b\"]\n";
+                                        "durability = \"off\"\n"
+                                        "messages_per_second = 2.5\n"
+                                        "allowed_origins = [\"https://a\", \"https://b\"]\n";
   Config c;
   load_config_file(dir.path / "m.toml", c);
   EXPECT_EQ(c.listen_port, 9000);

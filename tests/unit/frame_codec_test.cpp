@@ -62,8 +62,7 @@ TEST(FrameCodec, ChecksEveryFixedSize) {
   EXPECT_TRUE(parse(auth, out));
 
   for (auto mutate : std::vector<std::function<void(v1::EnvelopeHeader&)>>{
-           [](auto& h) { h.set_pair_id("short"); },
-           [](auto& h) { h.set_sender_device_id(""); },
+           [](auto& h) { h.set_pair_id("short"); }, [](auto& h) { h.set_sender_device_id(""); },
            [](auto& h) { h.set_client_message_id(std::string(17, 'x')); },
            [](auto& h) { h.set_kind(v1::ENVELOPE_KIND_UNSPECIFIED); },
            [](auto& h) { h.set_previous_hash("abc"); }}) {

@@ -52,7 +52,10 @@ TEST(Rendezvous, CodesAreShortTypeableAndNormalised) {
     const auto code = rv.issue("D" + std::to_string(i), "k").code;
     EXPECT_TRUE(seen.insert(code).second);
     EXPECT_LE(code.size(), 2 + 1 + 8 + 1 + 8u);
-    for (char c : code) EXPECT_TRUE(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-') << code;
+    for (char c : code)
+      EXPECT_TRUE(std::islower(static_cast<unsigned char>(c)) ||
+                  std::isdigit(static_cast<unsigned char>(c)) || c == '-')
+          << code;
   }
   EXPECT_EQ(Rendezvous::normalise(" 4-Amber- Lantern "), "4-amber-lantern");
   std::set<std::string_view> words(pairing_words().begin(), pairing_words().end());

@@ -89,7 +89,8 @@ TEST_F(SqliteStorageTest, TombstoneRules) {
 }
 
 TEST_F(SqliteStorageTest, ReadsPageBothWays) {
-  for (int i = 1; i <= 7; ++i) append(a.device_id, "m" + std::to_string(i), "b" + std::to_string(i));
+  for (int i = 1; i <= 7; ++i)
+    append(a.device_id, "m" + std::to_string(i), "b" + std::to_string(i));
   auto fwd = db->events_after(pair, 2, 3);
   ASSERT_EQ(fwd.size(), 3u);
   EXPECT_EQ(fwd[0].sequence, 3u);
