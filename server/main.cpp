@@ -2,7 +2,10 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
+#include <sys/resource.h>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include "config/config.h"
@@ -23,6 +26,21 @@ struct Flags {
   std::optional<double> rate;
   std::vector<std::string> origins;
 };
+
+// Every connection is a file descriptor, and the usual soft limit (1024) is far
+// below max_connections: take all the hard limit allows.
+void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    spdlog::warn("cannot read the file descriptor limit: {}", std::strerror(errno));
+    return;
+  }
+  if (lim.rlim_cur >= lim.rlim_max) return;
+  const rlim_t soft = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
+    spdlog::warn("cannot raise the file descriptor limit from {}: {}", soft, std::strerror(errno));
+}
 
 void apply(const Flags& f, Config& c) {
   if (f.listen) c.listen_address = *f.listen;
@@ -93,6 +111,7 @@ int main(int argc, char** argv) {
   auto logger = spdlog::stderr_color_mt("mendd");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  raise_fd_limit();
 
   try {
     mend::ensure_sodium();

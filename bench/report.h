@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include "phases.h"
+
+// Presenting the figures: per-phase details as they come, the summary block
+// with the bars, a JSON document, and the latency chart.
+namespace mend::bench {
+
+// The acceptance bars, in one place.
+inline constexpr double kRatioBar = 0.5;     // relay / echo, at least
+inline constexpr double kP99BarMs = 5.0;     // latency p99 at half the peak, below
+inline constexpr double kIdleKibBar = 16.0;  // mendd RSS per idle connection, at most
+
+struct Results {
+  LoadSettings load;
+  int idle_connections = 0;
+  std::string durability;
+  int cores = 0;
+  std::optional<ThroughputResult> echo, relay;
+  std::optional<LatencyResult> latency;
+  std::optional<MemoryResult> memory;
+  std::string broken;  // why a phase could not run, if one could not
+};
+
+void print_echo(FILE* out, const LoadSettings& s, const ThroughputResult& r);
+void print_relay(FILE* out, const LoadSettings& s, const std::string& durability,
+                 const ThroughputResult& r);
+void print_latency(FILE* out, const LatencyResult& r);
+void print_memory(FILE* out, const MemoryResult& r);
+void print_summary(FILE* out, const Results& r);
+std::string to_json(const Results& r);
+
+// A percentile curve of the latency phase (log axes), as a standalone SVG file.
+// Returns false if the file cannot be written.
+bool write_latency_svg(const std::string& path, const Results& r);
+
+}  // namespace mend::bench
