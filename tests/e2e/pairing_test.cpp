@@ -78,6 +78,25 @@ TEST(Pairing, ExpiredCodeIsRefused) {
   EXPECT_EQ(count_rows(mendd.database(), "pairs"), 0);
 }
 
+TEST(Pairing, ReusedCodeIsRefusedEvenAfterThePairEnded) {
+  MenddProcess mendd;
+  Device a = fresh(mendd.port());
+  Device b = fresh(mendd.port());
+  const std::string code = request_code(a);
+  ASSERT_EQ(redeem(b, code).body_case(), Body::kPaired);
+  a.conn->expect(Body::kPaired);
+  auto f = a.conn->frame(a.next_request++);
+  f.mutable_unpair();
+  a.conn->send(f);
+  a.conn->expect(Body::kPairEnded);
+  b.conn->expect(Body::kPairEnded);
+  // Both are free again, but the old code stays spent for everyone.
+  EXPECT_EQ(redeem(b, code).error().code(), v1::ERROR_CODE_CODE_USED);
+  Device c = fresh(mendd.port());
+  EXPECT_EQ(redeem(c, code).error().code(), v1::ERROR_CODE_CODE_USED);
+  EXPECT_EQ(count_rows(mendd.database(), "pairs"), 0);
+}
+
 TEST(Pairing, UnknownAndOwnCodesAreRefused) {
   MenddProcess mendd;
   Device a = fresh(mendd.port());

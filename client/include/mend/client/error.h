@@ -1,0 +1,72 @@
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace mend::client {
+
+// Every failure a caller may need to tell apart. Numbers are stable: the `mend` app
+// maps them to exit codes and --json output.
+enum class Errc {
+  kWrongPassphrase = 1,      // the keystore is intact but the passphrase does not open it
+  kKeystoreDamaged = 2,      // truncated, corrupted or tampered keystore file
+  kKeystoreExists = 3,       // refusing to overwrite an existing keystore
+  kKeystoreNotFound = 4,     // no keystore at the path
+  kKeystoreUnsupported = 5,  // written by a newer format version
+  kNoKeystorePath = 6,       // neither MEND_KEYSTORE, XDG_DATA_HOME nor HOME is usable
+  kIo = 7,                   // the operating system refused a read or write
+  kAuthenticationFailed =
+      20,                    // AEAD tag did not verify: altered header/ciphertext/nonce, wrong key
+  kBadPadding = 21,          // authentic, but the padding is invalid (a broken or hostile sender)
+  kMalformedEnvelope = 22,   // the ciphertext cannot be an envelope (impossible length)
+  kCommitmentMismatch = 30,  // the revealed pairing key does not match the commitment
+  kBadPeerKey = 31,          // low-order / all-zero X25519 result, or a reflected key
+  kPairingOutOfOrder = 32,   // a pairing step taken before the one it depends on
+  kMalformedPairing = 33,    // a pairing message or saved pairing state that does not parse
+};
+
+// The fixed human summary of a code, e.g. "wrong passphrase", "keystore is damaged".
+std::string_view summary(Errc code);
+
+// what() is the summary, followed by ": detail" when there is one.
+class Error : public std::runtime_error {
+ public:
+  explicit Error(Errc code, const std::string& detail = {});
+  Errc code() const { return code_; }
+
+ private:
+  Errc code_;
+};
+
+// A value or the Error that prevented it. Used where a failure is an expected
+// verdict on untrusted input (an envelope from the relay), so that callers handle it
+// per message instead of unwinding; everything else throws Error.
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+
+  // The value, or throws the Error.
+  T& value() & {
+    if (!ok()) throw std::get<1>(v_);
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    if (!ok()) throw std::get<1>(v_);
+    return std::get<0>(std::move(v_));
+  }
+  // Precondition: !ok().
+  const Error& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+}  // namespace mend::client
