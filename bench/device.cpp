@@ -37,7 +37,10 @@ SendFrameBuilder::SendFrameBuilder(size_t payload_bytes, std::string pair_id, st
 
 std::string SendFrameBuilder::build(uint32_t request_id, int64_t stamp_ns) {
   ++counter_;
-  std::memcpy(message_id_.data() + 8, &counter_, sizeof counter_);
+  // Client message ids start with a big-endian per-sender increasing value
+  // (docs/PROTOCOL.md): the server's idempotency index then grows at its end.
+  for (int i = 0; i < 8; ++i)
+    message_id_[static_cast<size_t>(i)] = static_cast<char>((counter_ >> (56 - 8 * i)) & 0xff);
   header_.set_sender_counter(counter_);
   header_.set_client_message_id(message_id_);
   header_bytes_.clear();

@@ -43,6 +43,17 @@ constexpr std::array kMigrations = {
       ON events(pair_id, sender_device_id, client_message_id)
       WHERE client_message_id IS NOT NULL;
     )sql",
+    // 2: the idempotency index leads with the client message id. Clients make
+    // ids that start with an increasing big-endian value (docs/PROTOCOL.md),
+    // so new entries land at the end of the index instead of on a random page
+    // per message: a group commit then rewrites a few index pages, not one
+    // per message. Uniqueness stays scoped to (pair, sender).
+    R"sql(
+    DROP INDEX events_by_client_id;
+    CREATE UNIQUE INDEX events_by_client_id_v2
+      ON events(client_message_id, pair_id, sender_device_id)
+      WHERE client_message_id IS NOT NULL;
+    )sql",
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "mend/common/ids.h"
+#include "storage/sqlite_checkpointer.h"
 #include "storage/sqlite_migrations.h"
 #include "storage/sqlite_statement.h"
 
@@ -25,6 +26,11 @@ class SqliteStorage final : public Storage {
       throw std::runtime_error("cannot open database " + file.string() + ": " + msg);
     }
     sqlite3_busy_timeout(db_, 5000);
+    // Small pages for a new database: a group commit touches a page or two per
+    // active pair, scattered, and the WAL rewrites whole pages, so a commit
+    // costs pages x page size. 1 KiB pages cut that to a quarter of 4 KiB ones.
+    // (No effect on an existing database.)
+    sqlite::exec(db_, "PRAGMA page_size=1024");
     sqlite::exec(db_, "PRAGMA journal_mode=WAL");
     sqlite::exec(db_, "PRAGMA foreign_keys=ON");
     switch (durability) {
@@ -32,12 +38,20 @@ class SqliteStorage final : public Storage {
       case Durability::normal: sqlite::exec(db_, "PRAGMA synchronous=NORMAL"); break;
       case Durability::off: sqlite::exec(db_, "PRAGMA synchronous=OFF"); break;
     }
+    // 64 MiB of page cache: the hot end of every online pair's history and
+    // indexes stays in memory instead of being read back for each commit.
+    sqlite::exec(db_, "PRAGMA cache_size=-65536");
+    sqlite::exec(db_, "PRAGMA wal_autocheckpoint=0");
     sqlite::migrate(db_);
     prepare();
+    checkpointer_ = std::make_unique<sqlite::Checkpointer>(file);
   }
 
   ~SqliteStorage() override {
+    checkpointer_.reset();
     statements_.reset();
+    // Leave a compact database behind: copy the WAL back and truncate it.
+    sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
     sqlite3_close_v2(db_);
   }
 
@@ -220,8 +234,9 @@ class SqliteStorage final : public Storage {
                        " header, ciphertext, stored_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"
                        " ON CONFLICT DO NOTHING"),
           find_by_client_id(db,
-                            "SELECT sequence, stored_at_ms FROM events WHERE pair_id = ? AND"
-                            " sender_device_id = ? AND client_message_id = ?"),
+                            "SELECT sequence, stored_at_ms FROM events WHERE pair_id = ?1 AND"
+                            " sender_device_id = ?2 AND client_message_id = ?3"
+                            " AND client_message_id IS NOT NULL"),
           find_event(db,
                      "SELECT sender_device_id, deleted, tombstone_of FROM events"
                      " WHERE pair_id = ? AND sequence = ?"),
@@ -306,6 +321,7 @@ class SqliteStorage final : public Storage {
 
   sqlite3* db_ = nullptr;
   std::unique_ptr<Statements> statements_;
+  std::unique_ptr<sqlite::Checkpointer> checkpointer_;
   std::unordered_map<Bytes, uint64_t> next_sequence_;
 };
 

@@ -37,6 +37,19 @@ Identity Identity::generate() {
 
 std::string random_id(size_t bytes) { return random_bytes(bytes); }
 
+std::string client_message_id() {
+  // Recommended shape (docs/PROTOCOL.md): big-endian increasing prefix, random tail.
+  static uint64_t last = 0;
+  const uint64_t now = std::max<uint64_t>(
+      last + 1, static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count()));
+  last = now;
+  std::string id = random_bytes(16);
+  for (int i = 0; i < 8; ++i) id[static_cast<size_t>(i)] = static_cast<char>((now >> (56 - 8 * i)) & 0xff);
+  return id;
+}
+
 using PlainWs = websocket::stream<beast::tcp_stream>;
 using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
 
@@ -243,7 +256,7 @@ v1::Authenticated Device::reconnect(uint16_t port, ConnectOptions options) {
 
 v1::ClientFrame Device::envelope(const std::string& body, bool ephemeral,
                                  std::string client_message_id) {
-  if (client_message_id.empty()) client_message_id = random_id();
+  if (client_message_id.empty()) client_message_id = mend::test::client_message_id();
   v1::EnvelopeHeader h;
   h.set_pair_id(pair_id);
   h.set_sender_device_id(id.device_id);

@@ -90,5 +90,7 @@ struct Device {
 std::pair<Device, Device> make_pair(uint16_t port, ConnectOptions options = {});
 
 std::string random_id(size_t bytes = 16);
+// A fresh client message id: 8-byte big-endian microsecond time, 8 random bytes.
+std::string client_message_id();
 
 }  // namespace mend::test
