@@ -130,7 +130,12 @@ std::unique_ptr<TestClient> TestClient::connect(uint16_t port, ConnectOptions op
   if (ec)
     throw std::runtime_error("WebSocket upgrade refused: HTTP " +
                              std::to_string(response.result_int()) + " " + response.body());
-  impl->with_ws([](auto& ws) { ws.read_message_max(64 * 1024 * 1024); });
+  impl->with_ws([](auto& ws) {
+    ws.read_message_max(64 * 1024 * 1024);
+    // Mask and write a whole message in one syscall, so that a frame the
+    // server refuses half-way (1009) is not cut off by its close mid-write.
+    ws.write_buffer_bytes(1024 * 1024);
+  });
   impl->read_next();
   return std::unique_ptr<TestClient>(new TestClient(std::move(impl)));
 }
@@ -140,8 +145,16 @@ void TestClient::send(const v1::ClientFrame& frame) { send_bytes(frame.Serialize
 void TestClient::send_bytes(const std::string& bytes, bool text) {
   impl_->with_ws([&](auto& ws) {
     ws.text(text);
-    ws.write(net::buffer(bytes));
+    beast::error_code ec;
+    // A server that already closed shows up on the next read, with its close code.
+    ws.write(net::buffer(bytes), ec);
     ws.binary(true);
+  });
+}
+
+void TestClient::send_raw(const std::string& wire_bytes) {
+  impl_->with_ws([&](auto& ws) {
+    net::write(beast::get_lowest_layer(ws).socket(), net::buffer(wire_bytes));
   });
 }
 

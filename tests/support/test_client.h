@@ -45,6 +45,9 @@ class TestClient {
 
   void send(const v1::ClientFrame& frame);
   void send_bytes(const std::string& bytes, bool text = false);
+  // Writes bytes straight to the TCP socket, bypassing the WebSocket framing
+  // (for hand-made frames, e.g. the header of one that is too large).
+  void send_raw(const std::string& wire_bytes);
   // Next frame; throws ClosedError when the server closed, std::runtime_error on timeout.
   v1::ServerFrame read(std::chrono::milliseconds timeout = 5s);
   // Next frame, or nullopt if none arrives in time (still throws ClosedError).
