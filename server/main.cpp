@@ -1,8 +1,8 @@
 // mendd: the Mend relay. Settings come from defaults, then --config FILE, then flags.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-#include <CLI/CLI.hpp>
 #include <sys/resource.h>
+#include <CLI/CLI.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
   app.add_option("--durability", f.durability,
                  "full: fsync every group commit; normal: survive a crash of mendd, not of the "
                  "machine; off: leave it to the OS [full]");
-  app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error [info]");
+  app.add_option("--log-level", f.log_level,
+                 "trace, debug, info, warn, error, critical, off [info]");
   app.add_option("--tls-cert", f.tls_cert, "PEM certificate chain: serve wss instead of ws");
   app.add_option("--tls-key", f.tls_key, "PEM private key for --tls-cert");
   app.add_option("--max-frame-bytes", f.max_frame, "largest WebSocket message accepted [262144]");
@@ -123,7 +124,8 @@ int main(int argc, char** argv) {
       throw std::runtime_error("invalid settings: " + problem);
     const auto level = spdlog::level::from_str(config.log_level);
     if (level == spdlog::level::off && config.log_level != "off")
-      throw std::runtime_error("--log-level must be trace, debug, info, warn, error or off");
+      throw std::runtime_error(
+          "--log-level must be trace, debug, info, warn, error, critical or off");
     spdlog::set_level(level);
     mend::server::Server server(std::move(config));
     server.run();

@@ -49,6 +49,9 @@ std::string validate(const Config& c) {
   if (c.handshake_timeout_ms == 0 || c.auth_timeout_ms == 0 || c.idle_timeout_ms < 1000)
     return "timeouts must be positive (idle_timeout_ms at least 1000)";
   if (c.pairing_code_validity_s == 0) return "pairing_code_validity_s must be positive";
+  if (c.pairing_attempts_per_minute == 0)
+    return "pairing_attempts_per_minute must be positive (0 would refuse all pairing)";
+  if (c.storage_batch_max == 0) return "storage_batch_max must be positive";
   return {};
 }
 

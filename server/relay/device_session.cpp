@@ -11,10 +11,7 @@
 
 namespace mend::server {
 
-DeviceSession::DeviceSession(ServerState& state, Outbound& out)
-    : state_(state),
-      out_(&out),
-      send_bucket_(state.config().messages_per_second, state.config().message_burst) {}
+DeviceSession::DeviceSession(ServerState& state, Outbound& out) : state_(state), out_(&out) {}
 
 DeviceSession::~DeviceSession() = default;
 
@@ -183,7 +180,7 @@ void DeviceSession::replaced() {
   // Detached by attach() already; the new session announces itself to the partner.
   if (!partner_id_.empty() && state_.online(partner_id_))
     state_.metrics().pairs_online.fetch_sub(1, std::memory_order_relaxed);
-  fatal(0, v1::ERROR_CODE_UNEXPECTED_FRAME,
+  fatal(0, v1::ERROR_CODE_REPLACED,
         "another connection of this device took over; this one is closed", close_code::replaced);
   device_id_.clear();
   clear_pair();

@@ -45,8 +45,10 @@ class DeviceSession : public std::enable_shared_from_this<DeviceSession> {
   void relay_pairing(std::string frame);
   void partner_presence(bool online);
   void paired(const std::string& pair_id, const std::string& partner_id,
-              const std::string& partner_key, bool initiator, const std::string& code);
-  void pair_ended(v1::PairEndReason reason);
+              const std::string& partner_key, bool initiator, const std::string& code,
+              uint32_t request_id = 0);
+  // request_id: set on the device whose Unpair this answers.
+  void pair_ended(v1::PairEndReason reason, uint32_t request_id = 0);
 
  private:
   enum class Phase { challenged, verifying, authenticated, closed };
@@ -89,7 +91,6 @@ class DeviceSession : public std::enable_shared_from_this<DeviceSession> {
   std::string public_key_;
   std::string pair_id_;
   std::string partner_id_;
-  TokenBucket send_bucket_;
 
   Stream stream_ = Stream::off;
   uint64_t delivered_upto_ = 0;  // highest sequence delivered or skipped (own)

@@ -58,6 +58,17 @@ void ServerState::release(const std::string& ip) {
   --total_connections_;
 }
 
+bool ServerState::send_allowed(const std::string& device_id) {
+  if (send_buckets_.size() > 4 * static_cast<size_t>(config_.max_connections)) {
+    // Forget devices whose bucket has refilled: they are indistinguishable from new ones.
+    for (auto it = send_buckets_.begin(); it != send_buckets_.end();)
+      it = it->second.full() ? send_buckets_.erase(it) : std::next(it);
+  }
+  auto [it, _] =
+      send_buckets_.try_emplace(device_id, config_.messages_per_second, config_.message_burst);
+  return it->second.try_take();
+}
+
 bool ServerState::pairing_attempt_allowed(const std::string& ip) {
   const double per_minute = config_.pairing_attempts_per_minute;
   if (pairing_buckets_.size() > 10'000) {

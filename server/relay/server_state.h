@@ -44,6 +44,9 @@ class ServerState {
   void untrack(Outbound& connection) { connections_.erase(&connection); }
   const std::unordered_set<Outbound*>& connections() const { return connections_; }
 
+  // Per-device message rate (kept across reconnects, so a reconnect does not refill it).
+  bool send_allowed(const std::string& device_id);
+
   // Per-address limit on pairing-code requests and redemptions.
   bool pairing_attempt_allowed(const std::string& ip);
 
@@ -61,6 +64,7 @@ class ServerState {
   uint32_t total_connections_ = 0;
   std::unordered_set<Outbound*> connections_;
   std::unordered_map<std::string, TokenBucket> pairing_buckets_;
+  std::unordered_map<std::string, TokenBucket> send_buckets_;
   bool shutting_down_ = false;
 };
 

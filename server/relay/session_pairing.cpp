@@ -86,19 +86,19 @@ void DeviceSession::handle_redeem(uint32_t rid, const std::string& code) {
         if (DeviceSession* other = st.online(initiator.device_id))
           other->paired(pair_id, self->device_id_, self->public_key_, true, code);
         if (!self->gone()) {
-          self->paired(pair_id, initiator.device_id, initiator.public_key, false, code);
+          self->paired(pair_id, initiator.device_id, initiator.public_key, false, code, rid);
           if (st.online(initiator.device_id)) st.metrics().pairs_online.fetch_add(1);
         }
       });
 }
 
 void DeviceSession::paired(const std::string& pair_id, const std::string& partner_id,
-                           const std::string& partner_key, bool initiator,
-                           const std::string& code) {
+                           const std::string& partner_key, bool initiator, const std::string& code,
+                           uint32_t request_id) {
   if (gone()) return;
   pair_id_ = pair_id;
   partner_id_ = partner_id;
-  v1::ServerFrame f = server_frame();
+  v1::ServerFrame f = server_frame(request_id);
   auto* p = f.mutable_paired();
   p->set_pair_id(pair_id);
   p->set_partner_device_id(partner_id);
@@ -113,7 +113,7 @@ void DeviceSession::paired(const std::string& pair_id, const std::string& partne
 
 void DeviceSession::handle_pairing_message(uint32_t rid, const std::string& payload) {
   if (!require_pair(rid)) return;
-  if (!send_bucket_.try_take()) {
+  if (!state_.send_allowed(device_id_)) {
     state_.metrics().reject(Rejection::rate_limited);
     fail(rid, v1::ERROR_CODE_RATE_LIMITED, "sending too fast; slow down and retry");
     return;

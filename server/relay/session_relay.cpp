@@ -48,7 +48,7 @@ void DeviceSession::handle_send(uint32_t rid, const v1::Envelope& envelope,
                                 const v1::EnvelopeHeader& header) {
   if (!require_pair(rid)) return;
   Metrics& m = state_.metrics();
-  if (!send_bucket_.try_take()) {
+  if (!state_.send_allowed(device_id_)) {
     m.reject(Rejection::rate_limited);
     fail(rid, v1::ERROR_CODE_RATE_LIMITED, "sending too fast; slow down and resend");
     return;
@@ -158,9 +158,8 @@ void DeviceSession::catch_up() {
   dirty_ = false;
   auto events = std::make_shared<std::vector<StoredEvent>>();
   state_.storage().read(
-      [events, pair = pair_id_, from = delivered_upto_](Storage& s) {
-        *events = s.events_after(pair, from, kCatchUpPage);
-      },
+      [events, pair = pair_id_, from = delivered_upto_, budget = state_.config().queue_high_bytes](
+          Storage& s) { *events = s.events_after(pair, from, kCatchUpPage, budget); },
       [self = shared_from_this(), gen = stream_generation_, events](bool ok) {
         self->read_in_flight_ = false;
         if (self->gone()) return;
@@ -184,7 +183,11 @@ void DeviceSession::catch_up() {
           }
           self->delivered_upto_ = e.sequence;
         }
-        if (events->size() == kCatchUpPage || self->dirty_) {
+        size_t read_bytes = 0;
+        for (const StoredEvent& e : *events) read_bytes += e.header.size() + e.ciphertext.size();
+        const bool cut_short =
+            events->size() == kCatchUpPage || read_bytes > self->state_.config().queue_high_bytes;
+        if (cut_short || self->dirty_) {
           self->catch_up();
           return;
         }
@@ -240,10 +243,12 @@ void DeviceSession::handle_history(uint32_t rid, const v1::FetchHistory& fetch) 
   const bool backward = fetch.direction() == v1::HISTORY_DIRECTION_BACKWARD;
   auto events = std::make_shared<std::vector<StoredEvent>>();
   state_.storage().read(
-      [=, pair = pair_id_, anchor = fetch.anchor()](Storage& s) {
-        // One extra row tells whether anything lies beyond this page.
-        *events = backward ? s.events_before(pair, anchor, limit + 1)
-                           : s.events_after(pair, anchor, limit + 1);
+      [=, pair = pair_id_, anchor = fetch.anchor(),
+       budget = state_.config().max_frame_bytes](Storage& s) {
+        // One extra row tells whether anything lies beyond this page; the byte
+        // budget keeps a page of large envelopes from being read whole.
+        *events = backward ? s.events_before(pair, anchor, limit + 1, budget)
+                           : s.events_after(pair, anchor, limit + 1, budget);
       },
       [self = shared_from_this(), rid, limit, events](bool ok) {
         --self->history_in_flight_;
@@ -254,8 +259,11 @@ void DeviceSession::handle_history(uint32_t rid, const v1::FetchHistory& fetch) 
         }
         v1::ServerFrame f = server_frame(rid);
         auto* page = f.mutable_history_page();
-        bool end = events->size() <= limit;
         const size_t budget = self->state_.config().max_frame_bytes;
+        size_t read_bytes = 0;
+        for (const StoredEvent& e : *events) read_bytes += e.header.size() + e.ciphertext.size();
+        // Storage stops early once past the budget: then more may lie beyond.
+        bool end = events->size() <= limit && read_bytes <= budget;
         size_t bytes = 0;
         for (size_t i = 0; i < events->size() && i < limit; ++i) {
           const StoredEvent& e = (*events)[i];
@@ -324,14 +332,14 @@ void DeviceSession::handle_unpair(uint32_t rid) {
                            DeviceSession* other = st.online(partner);
                            if (other && !self->gone()) st.metrics().pairs_online.fetch_sub(1);
                            if (other) other->pair_ended(v1::PAIR_END_REASON_UNPAIRED_BY_PARTNER);
-                           self->pair_ended(v1::PAIR_END_REASON_UNPAIRED_BY_YOU);
+                           self->pair_ended(v1::PAIR_END_REASON_UNPAIRED_BY_YOU, rid);
                            spdlog::info("a pair was deleted at the request of one partner");
                          });
 }
 
-void DeviceSession::pair_ended(v1::PairEndReason reason) {
+void DeviceSession::pair_ended(v1::PairEndReason reason, uint32_t request_id) {
   if (gone() || pair_id_.empty()) return;
-  v1::ServerFrame f = server_frame();
+  v1::ServerFrame f = server_frame(request_id);
   f.mutable_pair_ended()->set_pair_id(pair_id_);
   f.mutable_pair_ended()->set_reason(reason);
   clear_pair();

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
+
 #include <chrono>
 #include <vector>
 
@@ -50,6 +52,7 @@ void CommitQueue::stop() {
 }
 
 void CommitQueue::run() {
+  pthread_setname_np(pthread_self(), "mendd-storage");
   std::deque<Job> batch;
   for (;;) {
     {

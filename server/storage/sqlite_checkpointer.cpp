@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
+
 #include <chrono>
 #include <stdexcept>
 
@@ -32,13 +34,15 @@ Checkpointer::~Checkpointer() {
 }
 
 void Checkpointer::run() {
+  pthread_setname_np(pthread_self(), "mendd-wal-ckpt");
   std::unique_lock lock(mutex_);
   while (!wake_.wait_for(lock, kInterval, [this] { return stopping_; })) {
     lock.unlock();
     // PASSIVE never blocks the writer: it copies what it can and lets the
     // writer restart the WAL from the beginning once everything is copied.
     int logged = 0, copied = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &logged, &copied);
+    const int rc =
+        sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &logged, &copied);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
       spdlog::warn("storage: WAL checkpoint failed: {}", sqlite3_errmsg(db_));
     lock.lock();

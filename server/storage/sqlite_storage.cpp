@@ -1,7 +1,12 @@
 #include "storage/sqlite_storage.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <unordered_map>
 
 #include "mend/common/ids.h"
@@ -14,6 +19,29 @@ namespace mend::server {
 namespace {
 
 using sqlite::Statement;
+
+// One mendd per data directory: two would hand out the same sequence numbers
+// (each caches the next one). flock is released by the kernel if mendd dies.
+class DataDirLock {
+ public:
+  explicit DataDirLock(const std::filesystem::path& dir) {
+    const auto file = dir / "mendd.lock";
+    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0)
+      throw std::runtime_error("cannot open " + file.string() + ": " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw std::runtime_error("another mendd is already using the data directory " + dir.string() +
+                               "; stop it or choose another --data-dir");
+    }
+  }
+  ~DataDirLock() { ::close(fd_); }
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 class SqliteStorage final : public Storage {
  public:
@@ -46,6 +74,8 @@ class SqliteStorage final : public Storage {
     prepare();
     checkpointer_ = std::make_unique<sqlite::Checkpointer>(file);
   }
+
+  void keep(std::unique_ptr<DataDirLock> lock) { lock_ = std::move(lock); }
 
   ~SqliteStorage() override {
     checkpointer_.reset();
@@ -209,19 +239,19 @@ class SqliteStorage final : public Storage {
     return rec;
   }
 
-  std::vector<StoredEvent> events_after(const Bytes& pair_id, uint64_t after,
-                                        uint32_t limit) override {
+  std::vector<StoredEvent> events_after(const Bytes& pair_id, uint64_t after, uint32_t limit,
+                                        size_t max_bytes) override {
     auto& q = statements_->events_after;
     q.reset().bind(1, pair_id).bind(2, after).bind(3, static_cast<int64_t>(limit));
-    return collect(q);
+    return collect(q, max_bytes);
   }
 
-  std::vector<StoredEvent> events_before(const Bytes& pair_id, uint64_t before,
-                                         uint32_t limit) override {
+  std::vector<StoredEvent> events_before(const Bytes& pair_id, uint64_t before, uint32_t limit,
+                                         size_t max_bytes) override {
     auto& q = statements_->events_before;
     const uint64_t bound = before == 0 ? static_cast<uint64_t>(INT64_MAX) : before;
     q.reset().bind(1, pair_id).bind(2, bound).bind(3, static_cast<int64_t>(limit));
-    return collect(q);
+    return collect(q, max_bytes);
   }
 
  private:
@@ -298,9 +328,10 @@ class SqliteStorage final : public Storage {
     return last + 1;
   }
 
-  static std::vector<StoredEvent> collect(Statement& q) {
+  static std::vector<StoredEvent> collect(Statement& q, size_t max_bytes) {
     std::vector<StoredEvent> out;
-    while (q.step()) {
+    size_t bytes = 0;
+    while (bytes <= max_bytes && q.step()) {
       StoredEvent e;
       e.sequence = static_cast<uint64_t>(q.int64(0));
       e.stored_at_ms = static_cast<uint64_t>(q.int64(1));
@@ -313,6 +344,7 @@ class SqliteStorage final : public Storage {
         e.header = q.blob(5);
         e.ciphertext = q.blob(6);
       }
+      bytes += e.header.size() + e.ciphertext.size();
       out.push_back(std::move(e));
     }
     q.reset();
@@ -322,6 +354,7 @@ class SqliteStorage final : public Storage {
   sqlite3* db_ = nullptr;
   std::unique_ptr<Statements> statements_;
   std::unique_ptr<sqlite::Checkpointer> checkpointer_;
+  std::unique_ptr<DataDirLock> lock_;  // released last, after the database is closed
   std::unordered_map<Bytes, uint64_t> next_sequence_;
 };
 
@@ -334,7 +367,10 @@ std::unique_ptr<Storage> open_sqlite_storage(const std::filesystem::path& data_d
   if (ec)
     throw std::runtime_error("cannot create data directory " + data_dir.string() + ": " +
                              ec.message());
-  return std::make_unique<SqliteStorage>(data_dir / "mendd.sqlite3", durability);
+  auto lock = std::make_unique<DataDirLock>(data_dir);
+  auto storage = std::make_unique<SqliteStorage>(data_dir / "mendd.sqlite3", durability);
+  storage->keep(std::move(lock));
+  return storage;
 }
 
 }  // namespace mend::server

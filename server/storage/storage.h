@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -88,12 +89,14 @@ class Storage {
 
   // Reads: outside a batch.
   virtual std::optional<PairRecord> find_pair_of(const Bytes& device_id) = 0;
-  // Events with sequence > after, oldest first.
+  // Events with sequence > after, oldest first. Reading stops after `limit`
+  // events, or after the event that takes the header and ciphertext bytes read
+  // past `max_bytes` (so a page of large envelopes never sits whole in memory).
   virtual std::vector<StoredEvent> events_after(const Bytes& pair_id, uint64_t after,
-                                                uint32_t limit) = 0;
-  // Events with sequence < before (0 = no bound), newest first.
+                                                uint32_t limit, size_t max_bytes = SIZE_MAX) = 0;
+  // Events with sequence < before (0 = no bound), newest first; limits as above.
   virtual std::vector<StoredEvent> events_before(const Bytes& pair_id, uint64_t before,
-                                                 uint32_t limit) = 0;
+                                                 uint32_t limit, size_t max_bytes = SIZE_MAX) = 0;
 };
 
 }  // namespace mend::server

@@ -23,25 +23,18 @@ using tcp = net::ip::tcp;
 
 struct Server::Impl {
   explicit Impl(Config config) : signals(io, SIGTERM, SIGINT), acceptor(io), grace(io) {
+    // Check what can be wrong with the settings before touching the data
+    // directory, so a typo does not leave an empty database behind.
+    load_tls(config);
+    boost::system::error_code bad_address;
+    net::ip::make_address(config.listen_address, bad_address);
+    if (bad_address)
+      throw std::runtime_error("listen_address '" + config.listen_address +
+                               "' is not an IP address");
     auto storage = open_sqlite_storage(config.data_dir, config.durability);
     state.emplace(std::move(config), std::move(storage),
                   [this](std::function<void()> f) { net::post(io, std::move(f)); });
     const Config& c = state->config();
-    if (!c.tls_certificate.empty()) {
-      tls.emplace(net::ssl::context::tls_server);
-      tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                       net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
-                       net::ssl::context::no_tlsv1_1);
-      boost::system::error_code ec;
-      tls->use_certificate_chain_file(c.tls_certificate.string(), ec);
-      if (ec)
-        throw std::runtime_error("cannot load TLS certificate " + c.tls_certificate.string() +
-                                 ": " + ec.message());
-      tls->use_private_key_file(c.tls_private_key.string(), net::ssl::context::pem, ec);
-      if (ec)
-        throw std::runtime_error("cannot load TLS private key " + c.tls_private_key.string() +
-                                 ": " + ec.message());
-    }
     boost::system::error_code ec;
     const auto address = net::ip::make_address(c.listen_address, ec);
     if (ec)
@@ -55,6 +48,23 @@ struct Server::Impl {
       throw std::runtime_error("cannot listen on " + c.listen_address + ":" +
                                std::to_string(c.listen_port) + ": " + ec.message() +
                                " (is another mendd running? choose another --port)");
+  }
+
+  void load_tls(const Config& c) {
+    if (c.tls_certificate.empty()) return;
+    tls.emplace(net::ssl::context::tls_server);
+    tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                     net::ssl::context::no_tlsv1_1);
+    boost::system::error_code ec;
+    tls->use_certificate_chain_file(c.tls_certificate.string(), ec);
+    if (ec)
+      throw std::runtime_error("cannot load TLS certificate " + c.tls_certificate.string() + ": " +
+                               ec.message());
+    tls->use_private_key_file(c.tls_private_key.string(), net::ssl::context::pem, ec);
+    if (ec)
+      throw std::runtime_error("cannot load TLS private key " + c.tls_private_key.string() + ": " +
+                               ec.message());
   }
 
   void accept() {

@@ -162,6 +162,10 @@ TEST(Hardening, PerDeviceMessageRateIsLimited) {
   }
   EXPECT_EQ(acked, 3);
   EXPECT_EQ(limited, 3);
+  // The budget belongs to the device, not the connection: reconnecting does not refill it.
+  a.reconnect(mendd.port());
+  a.conn->send(a.envelope("after reconnect"));
+  EXPECT_EQ(a.conn->next().error().code(), v1::ERROR_CODE_RATE_LIMITED);
 }
 
 TEST(Hardening, SecondConnectionOfADeviceReplacesTheFirst) {
@@ -169,6 +173,9 @@ TEST(Hardening, SecondConnectionOfADeviceReplacesTheFirst) {
   auto [a, b] = make_pair(mendd.port());
   auto old = std::move(a.conn);
   a.reconnect(mendd.port());
+  const auto notice = old->next();
+  ASSERT_EQ(notice.body_case(), Body::kError);
+  EXPECT_EQ(notice.error().code(), v1::ERROR_CODE_REPLACED);
   EXPECT_EQ(old->wait_closed(), 4009);
   EXPECT_EQ(a.send_stored("from the new connection").sequence(), 1u);
 }

@@ -63,6 +63,34 @@ TEST(Operations, ServesWssWithACertificateMadeHere) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Operations, OneMenddPerDataDirectory) {
+  MenddProcess first;
+  try {
+    MenddProcess second({}, first.data_dir());
+    FAIL() << "a second mendd started on the same data directory";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("already using the data directory"), std::string::npos)
+        << e.what();
+  }
+  auto [a, b] = make_pair(first.port());
+  EXPECT_EQ(a.send_stored("still served").sequence(), 1u);
+}
+
+TEST(Operations, BadSettingsLeaveNoDatabaseBehind) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("mend-bad-" + std::to_string(::getpid()));
+  try {
+    MenddProcess mendd({"--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"},
+                       dir);
+    FAIL() << "mendd started without its TLS files";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot load TLS certificate"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "mendd.sqlite3"));
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Operations, ShippedExampleConfigIsValid) {
   // deploy/mendd.toml as shipped; the flags the launcher adds (port, data dir) win over it.
   MenddProcess mendd({"--config", std::string(MEND_SOURCE_DIR) + "/deploy/mendd.toml"});

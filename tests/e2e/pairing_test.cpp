@@ -34,8 +34,10 @@ TEST(Pairing, CodeBindsExactlyTwoDevices) {
   EXPECT_EQ(std::count(code.begin(), code.end(), '-'), 2) << code;
   EXPECT_LE(code.size(), 24u);
 
+  const uint32_t redeem_request = b.next_request;
   const auto rb = redeem(b, code);
   ASSERT_EQ(rb.body_case(), Body::kPaired) << rb.DebugString();
+  EXPECT_EQ(rb.request_id(), redeem_request) << "Paired answers the redemption";
   const auto ra = a.conn->expect(Body::kPaired).paired();
   EXPECT_EQ(ra.pair_id(), rb.paired().pair_id());
   EXPECT_EQ(ra.pair_id().size(), 16u);

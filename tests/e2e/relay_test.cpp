@@ -166,6 +166,7 @@ TEST(Relay, UnpairDeletesEverythingOfThePair) {
   b.conn->send(f);
   const auto mine = b.conn->expect(Body::kPairEnded);
   EXPECT_EQ(mine.pair_ended().reason(), v1::PAIR_END_REASON_UNPAIRED_BY_YOU);
+  EXPECT_EQ(mine.request_id(), 42u);
   const auto theirs = a.conn->expect(Body::kPairEnded);
   EXPECT_EQ(theirs.pair_ended().reason(), v1::PAIR_END_REASON_UNPAIRED_BY_PARTNER);
 

@@ -46,7 +46,8 @@ std::string client_message_id() {
                                           .count()));
   last = now;
   std::string id = random_bytes(16);
-  for (int i = 0; i < 8; ++i) id[static_cast<size_t>(i)] = static_cast<char>((now >> (56 - 8 * i)) & 0xff);
+  for (int i = 0; i < 8; ++i)
+    id[static_cast<size_t>(i)] = static_cast<char>((now >> (56 - 8 * i)) & 0xff);
   return id;
 }
 
@@ -153,9 +154,8 @@ void TestClient::send_bytes(const std::string& bytes, bool text) {
 }
 
 void TestClient::send_raw(const std::string& wire_bytes) {
-  impl_->with_ws([&](auto& ws) {
-    net::write(beast::get_lowest_layer(ws).socket(), net::buffer(wire_bytes));
-  });
+  impl_->with_ws(
+      [&](auto& ws) { net::write(beast::get_lowest_layer(ws).socket(), net::buffer(wire_bytes)); });
 }
 
 std::optional<v1::ServerFrame> TestClient::try_read(std::chrono::milliseconds timeout) {

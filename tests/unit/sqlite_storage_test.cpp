@@ -104,6 +104,16 @@ TEST_F(SqliteStorageTest, ReadsPageBothWays) {
   EXPECT_EQ(back[1].sequence, 1u);
 }
 
+TEST_F(SqliteStorageTest, ReadsStopAtTheByteBudget) {
+  const std::string big(1000, 'x');
+  for (int i = 1; i <= 10; ++i) append(a.device_id, "m" + std::to_string(i), big);
+  // Each event is 3 + 1000 bytes; the read stops after the one that passes 2500.
+  EXPECT_EQ(db->events_after(pair, 0, 100, 2500).size(), 3u);
+  EXPECT_EQ(db->events_before(pair, 0, 100, 2500).size(), 3u);
+  EXPECT_EQ(db->events_after(pair, 0, 100, 10).size(), 1u) << "always at least one";
+  EXPECT_EQ(db->events_after(pair, 0, 100).size(), 10u);
+}
+
 TEST_F(SqliteStorageTest, ADeviceBelongsToOnePair) {
   db->begin_batch();
   EXPECT_EQ(db->create_pair(Bytes(16, 'Q'), a, PairMember{Bytes(16, 'c'), Bytes(32, 'C')}, 1),
