@@ -6,11 +6,13 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 namespace mend::server::sqlite {
 
 namespace {
-constexpr auto kInterval = std::chrono::milliseconds(200);
+constexpr auto kInterval = std::chrono::milliseconds(20);
 }
 
 Checkpointer::Checkpointer(const std::filesystem::path& file) {
@@ -20,6 +22,15 @@ Checkpointer::Checkpointer(const std::filesystem::path& file) {
     throw std::runtime_error("cannot open a checkpoint connection to " + file.string());
   }
   sqlite3_busy_timeout(db_, 1000);
+  // A connection that has not read the database does not know it is in WAL
+  // mode, and its checkpoints silently do nothing (the WAL then grows forever).
+  char* err = nullptr;
+  if (sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    sqlite3_close(db_);
+    throw std::runtime_error("cannot set up WAL checkpoints on " + file.string() + ": " + msg);
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -33,10 +44,29 @@ Checkpointer::~Checkpointer() {
   sqlite3_close_v2(db_);
 }
 
+void Checkpointer::watch(sqlite3* writer) {
+  // Runs on the writer's thread right after each commit. The background
+  // thread has copied nearly everything already, so this PASSIVE checkpoint
+  // on the writer's own connection (nobody can append meanwhile) copies the
+  // last few frames and lets the next commit restart the WAL at its start.
+  // (A RESTART checkpoint from the background thread would make the writer
+  // wait in SQLite's busy handler, which sleeps in steps of up to 100 ms.)
+  sqlite3_wal_hook(
+      writer,
+      [](void*, sqlite3* db, const char* name, int frames) {
+        if (frames > kRestartFrames)
+          sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        return SQLITE_OK;
+      },
+      nullptr);
+}
+
 void Checkpointer::run() {
   pthread_setname_np(pthread_self(), "mendd-wal-ckpt");
   std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, kInterval, [this] { return stopping_; })) {
+  for (;;) {
+    wake_.wait_for(lock, kInterval, [this] { return stopping_; });
+    if (stopping_) return;
     lock.unlock();
     // PASSIVE never blocks the writer: it copies what it can and lets the
     // writer restart the WAL from the beginning once everything is copied.

@@ -66,13 +66,16 @@ class SqliteStorage final : public Storage {
       case Durability::normal: sqlite::exec(db_, "PRAGMA synchronous=NORMAL"); break;
       case Durability::off: sqlite::exec(db_, "PRAGMA synchronous=OFF"); break;
     }
-    // 64 MiB of page cache: the hot end of every online pair's history and
-    // indexes stays in memory instead of being read back for each commit.
-    sqlite::exec(db_, "PRAGMA cache_size=-65536");
+    // 8 MiB of page cache (4x the default): room for the hot end of every
+    // online pair's history and indexes. Not more: SQLite scans its whole page
+    // cache at the end of each write transaction, and with 64 MiB of 1 KiB
+    // pages that scan cost ~1 ms per group commit (measured with mend-bench).
+    sqlite::exec(db_, "PRAGMA cache_size=-8192");
     sqlite::exec(db_, "PRAGMA wal_autocheckpoint=0");
     sqlite::migrate(db_);
     prepare();
     checkpointer_ = std::make_unique<sqlite::Checkpointer>(file);
+    checkpointer_->watch(db_);
   }
 
   void keep(std::unique_ptr<DataDirLock> lock) { lock_ = std::move(lock); }

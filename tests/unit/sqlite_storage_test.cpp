@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "temp_dir.h"
 
 namespace mend::server {
@@ -112,6 +114,24 @@ TEST_F(SqliteStorageTest, ReadsStopAtTheByteBudget) {
   EXPECT_EQ(db->events_before(pair, 0, 100, 2500).size(), 3u);
   EXPECT_EQ(db->events_after(pair, 0, 100, 10).size(), 1u) << "always at least one";
   EXPECT_EQ(db->events_after(pair, 0, 100).size(), 10u);
+}
+
+TEST_F(SqliteStorageTest, WalIsCheckpointedAndKeptBounded) {
+  // Regression: the checkpoint thread's connection did nothing (it had not
+  // learned the database was in WAL mode), and the WAL grew without limit.
+  const std::string body(900, 'w');
+  uint64_t n = 0;
+  for (int batch = 0; batch < 150; ++batch) {
+    db->begin_batch();
+    for (int i = 0; i < 200; ++i, ++n)
+      db->append(AppendRequest{pair, a.device_id, "id" + std::to_string(n), "hdr", body, 1});
+    db->commit_batch();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto file = dir.path / "mendd.sqlite3";
+  EXPECT_GT(std::filesystem::file_size(file), 10u << 20) << "the database received checkpoints";
+  EXPECT_LT(std::filesystem::file_size(file.string() + "-wal"), 96u << 20)
+      << "the WAL restarts instead of growing with every commit";
 }
 
 TEST_F(SqliteStorageTest, ADeviceBelongsToOnePair) {
