@@ -11,17 +11,6 @@
 
 namespace mend::bench {
 
-Identity Identity::generate() {
-  ensure_sodium();
-  Identity id;
-  id.public_key.resize(crypto_sign_PUBLICKEYBYTES);
-  id.secret_key.resize(crypto_sign_SECRETKEYBYTES);
-  crypto_sign_keypair(reinterpret_cast<unsigned char*>(id.public_key.data()),
-                      reinterpret_cast<unsigned char*>(id.secret_key.data()));
-  id.device_id = device_id_for(id.public_key);
-  return id;
-}
-
 SendFrameBuilder::SendFrameBuilder(size_t payload_bytes, std::string pair_id, std::string sender_id)
     : payload_(std::max<size_t>(payload_bytes, 1), '\x5a'), message_id_(random_bytes(16)) {
   header_.set_pair_id(std::move(pair_id));

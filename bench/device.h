@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "load_client.h"
+#include "mend/common/throwaway_identity.h"
 #include "mend/v1/wire.pb.h"
 
 // The mend protocol as the benchmark speaks it: identities, Send frames, and a
@@ -15,12 +16,7 @@
 // never looks inside the ciphertext, so its cost is the same).
 namespace mend::bench {
 
-struct Identity {
-  std::string public_key;  // 32 bytes
-  std::string secret_key;  // 64 bytes (libsodium form)
-  std::string device_id;   // 16 bytes
-  static Identity generate();
-};
+using Identity = ThrowawayIdentity;
 
 // Builds serialized ClientFrame{send{envelope}} frames of a fixed ciphertext
 // size whose first 8 bytes carry a steady_clock timestamp. Reuses its protobuf

@@ -24,17 +24,6 @@ namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-Identity Identity::generate() {
-  ensure_sodium();
-  Identity id;
-  id.public_key.resize(crypto_sign_PUBLICKEYBYTES);
-  id.secret_key.resize(crypto_sign_SECRETKEYBYTES);
-  crypto_sign_keypair(reinterpret_cast<unsigned char*>(id.public_key.data()),
-                      reinterpret_cast<unsigned char*>(id.secret_key.data()));
-  id.device_id = device_id_for(id.public_key);
-  return id;
-}
-
 std::string random_id(size_t bytes) { return random_bytes(bytes); }
 
 std::string client_message_id() {
@@ -292,8 +281,8 @@ v1::Ack Device::send_stored(const std::string& body, std::string client_message_
 }
 
 std::pair<Device, Device> make_pair(uint16_t port, ConnectOptions options) {
-  Device a{Identity::generate(), TestClient::connect(port, options)};
-  Device b{Identity::generate(), TestClient::connect(port, options)};
+  Device a{Identity::generate(), TestClient::connect(port, options), {}, {}};
+  Device b{Identity::generate(), TestClient::connect(port, options), {}, {}};
   a.conn->authenticate(a.id);
   b.conn->authenticate(b.id);
   auto req = a.conn->frame(a.next_request++);

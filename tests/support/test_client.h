@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "mend/common/throwaway_identity.h"
 #include "mend/v1/wire.pb.h"
 
 // A blocking WebSocket client for tests: it speaks the real protocol to a real
@@ -15,12 +16,7 @@ namespace mend::test {
 
 using namespace std::chrono_literals;
 
-struct Identity {
-  std::string public_key;  // 32 bytes
-  std::string secret_key;  // 64 bytes (libsodium form)
-  std::string device_id;   // 16 bytes
-  static Identity generate();
-};
+using Identity = ThrowawayIdentity;
 
 struct ConnectOptions {
   bool tls = false;
