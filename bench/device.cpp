@@ -98,6 +98,7 @@ void Device::on_frame(const v1::ServerFrame& f) {
       auth->set_public_key(id_.public_key);
       auth->set_signature(
           sign_auth(id_.secret_key, f.challenge().server_id(), f.challenge().nonce()));
+      auth->set_accept_batches(true);  // as mend's own client does
       send(out);
       state_ = State::authenticating;
       return;
@@ -149,6 +150,13 @@ void Device::on_frame(const v1::ServerFrame& f) {
       listener_.on_delivery(*this, stamp_of(ev.envelope().ciphertext()));
       return;
     }
+    case v1::ServerFrame::kBatch:
+      for (const auto& inner : f.batch().frames()) {
+        if (inner.body_case() == v1::ServerFrame::kBatch) return fail("a batch nested in a batch");
+        on_frame(inner);
+        if (state_ == State::failed) return;
+      }
+      return;
     case v1::ServerFrame::kPresence: return;  // may come at any time; the benchmark does not care
     case v1::ServerFrame::kError:
       return fail("server error " + std::to_string(f.error().code()) + ": " + f.error().message());

@@ -95,6 +95,7 @@ void DeviceSession::handle_authenticate(uint32_t request_id, const v1::Authentic
   }
   public_key_ = auth.public_key();
   device_id_ = device_id_for(public_key_);
+  accepts_batches_ = auth.accept_batches();
   phase_ = Phase::verifying;
   auto record = std::make_shared<std::optional<PairRecord>>();
   state_.storage().read([record, id = device_id_](Storage& s) { *record = s.find_pair_of(id); },
@@ -114,6 +115,7 @@ void DeviceSession::finish_authentication(uint32_t request_id, bool ok,
   const auto& record = *std::static_pointer_cast<std::optional<PairRecord>>(erased);
   phase_ = Phase::authenticated;
   state_.attach(*this);
+  if (accepts_batches_ && out_) out_->enable_batches();
 
   v1::ServerFrame f = server_frame(request_id);
   auto* a = f.mutable_authenticated();

@@ -98,6 +98,7 @@ class DeviceSession : public std::enable_shared_from_this<DeviceSession> {
   bool read_in_flight_ = false;
   bool dirty_ = false;  // events were offered while a catch-up read was running
   bool announce_caught_up_ = false;
+  bool accepts_batches_ = false;  // Authenticate.accept_batches
   uint32_t subscribe_request_id_ = 0;
   uint32_t history_in_flight_ = 0;
 };

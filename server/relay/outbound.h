@@ -25,6 +25,9 @@ class Outbound {
   // Stops reading frames for good (shutdown); queued frames are still sent.
   virtual void stop_reading() = 0;
   virtual const std::string& remote_ip() const = 0;
+  // From now on, frames waiting in the queue may go out together as one Batch
+  // frame (the client said it reads them: Authenticate.accept_batches).
+  virtual void enable_batches() = 0;
 };
 
 // WebSocket close codes mendd uses (docs/PROTOCOL.md, "Close codes").

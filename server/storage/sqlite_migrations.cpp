@@ -1,5 +1,6 @@
 #include "storage/sqlite_migrations.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -54,11 +55,44 @@ constexpr std::array kMigrations = {
       ON events(client_message_id, pair_id, sender_device_id)
       WHERE client_message_id IS NOT NULL;
     )sql",
+    // 3: events move to an ordinary rowid table, appended in arrival order, with
+    // (pair, sequence) as a unique index. In the WITHOUT ROWID table of version 1
+    // a row may keep only ~230 bytes on a 1 KiB page, so every message of a usual
+    // size spilled into an overflow page of its own, and each group commit
+    // rewrote a leaf per pair plus an overflow page per message. Appended rows
+    // fill pages densely instead, and the two indexes hold only short keys.
+    R"sql(
+    CREATE TABLE events_v3 (
+      id INTEGER PRIMARY KEY,
+      pair_id BLOB NOT NULL,
+      sequence INTEGER NOT NULL,
+      sender_device_id BLOB NOT NULL,
+      client_message_id BLOB,
+      header BLOB,
+      ciphertext BLOB,
+      deleted INTEGER NOT NULL DEFAULT 0,
+      tombstone_of INTEGER,
+      stored_at_ms INTEGER NOT NULL
+    );
+    INSERT INTO events_v3(pair_id, sequence, sender_device_id, client_message_id, header,
+                          ciphertext, deleted, tombstone_of, stored_at_ms)
+      SELECT pair_id, sequence, sender_device_id, client_message_id, header, ciphertext,
+             deleted, tombstone_of, stored_at_ms
+      FROM events ORDER BY stored_at_ms, pair_id, sequence;
+    DROP TABLE events;
+    ALTER TABLE events_v3 RENAME TO events;
+    CREATE UNIQUE INDEX events_by_pair_sequence ON events(pair_id, sequence);
+    CREATE UNIQUE INDEX events_by_client_id_v3
+      ON events(client_message_id, pair_id, sender_device_id)
+      WHERE client_message_id IS NOT NULL;
+    )sql",
 };
 
 }  // namespace
 
-int migrate(sqlite3* db) {
+int migrate(sqlite3* db, int up_to) {
+  const int target = up_to > 0 ? std::min(up_to, static_cast<int>(kMigrations.size()))
+                               : static_cast<int>(kMigrations.size());
   exec(db,
        "CREATE TABLE IF NOT EXISTS schema_migrations ("
        " version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)");
@@ -72,7 +106,7 @@ int migrate(sqlite3* db) {
                              " is newer than this mendd understands (" +
                              std::to_string(kMigrations.size()) +
                              "); run a newer mendd or restore a backup");
-  for (int v = current; v < static_cast<int>(kMigrations.size()); ++v) {
+  for (int v = current; v < target; ++v) {
     exec(db, "BEGIN IMMEDIATE");
     try {
       exec(db, kMigrations[static_cast<size_t>(v)]);
@@ -84,7 +118,7 @@ int migrate(sqlite3* db) {
       throw;
     }
   }
-  return static_cast<int>(kMigrations.size());
+  return std::max(current, target);
 }
 
 }  // namespace mend::server::sqlite

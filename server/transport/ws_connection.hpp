@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "relay/batch.h"
 #include "relay/device_session.h"
 #include "relay/outbound.h"
 #include "relay/server_state.h"
@@ -80,6 +81,7 @@ class WsConnection final : public Outbound,
   bool closing() const override { return closing_; }
   void stop_reading() override { stopped_reading_ = true; }
   const std::string& remote_ip() const override { return ip_; }
+  void enable_batches() override { batches_ = true; }
 
  private:
   void on_accept(beast::error_code ec) {
@@ -132,7 +134,15 @@ class WsConnection final : public Outbound,
   void do_write() {
     if (queue_.empty() || finished_) return;
     writing_ = true;
-    ws_.async_write(net::buffer(queue_.front()),
+    // Whatever waits in the queue goes out in this one message (up to the batch
+    // limits); a lone frame goes as it is.
+    in_flight_ = batches_ ? batchable_prefix(queue_) : 1;
+    net::const_buffer out = net::buffer(queue_.front());
+    if (in_flight_ > 1) {
+      batch_buffer_ = encode_batch(queue_, in_flight_);
+      out = net::buffer(batch_buffer_);
+    }
+    ws_.async_write(out,
                     [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                       self->on_write(ec, n);
                     });
@@ -142,8 +152,12 @@ class WsConnection final : public Outbound,
     writing_ = false;
     if (ec || finished_) return finish();
     state_.metrics().bytes_out.fetch_add(n, std::memory_order_relaxed);
-    add_queued(-static_cast<int64_t>(queue_.front().size()));
-    queue_.pop_front();
+    for (; in_flight_ > 0; --in_flight_) {
+      add_queued(-static_cast<int64_t>(queue_.front().size()));
+      queue_.pop_front();
+    }
+    batch_buffer_.clear();
+    if (batch_buffer_.capacity() > 16 * 1024) batch_buffer_.shrink_to_fit();
     if (!queue_.empty()) {
       do_write();
     } else if (closing_) {
@@ -168,10 +182,10 @@ class WsConnection final : public Outbound,
     });
   }
 
-  // Past the hard cap: drop what is queued (all but the frame being written),
+  // Past the hard cap: drop what is queued (all but the frames being written),
   // close with 4008, and cut the TCP connection if even that does not go out.
   void abort_slow_consumer() {
-    while (queue_.size() > (writing_ ? 1u : 0u)) {
+    while (queue_.size() > (writing_ ? in_flight_ : 0u)) {
       add_queued(-static_cast<int64_t>(queue_.back().size()));
       queue_.pop_back();
     }
@@ -211,6 +225,8 @@ class WsConnection final : public Outbound,
   std::string ip_;
   std::shared_ptr<DeviceSession> session_;
   std::deque<std::string> queue_;
+  size_t in_flight_ = 0;       // frames at the queue's front that the current write carries
+  std::string batch_buffer_;   // the current write's Batch message, when it is one
   size_t queued_bytes_ = 0;
   websocket::close_reason close_reason_;
   bool reading_ = false;
@@ -220,6 +236,7 @@ class WsConnection final : public Outbound,
   bool stopped_reading_ = false;
   bool drain_wanted_ = false;
   bool finished_ = false;
+  bool batches_ = false;
 };
 
 }  // namespace mend::server

@@ -113,7 +113,9 @@ TEST(Resume, AfterMenddIsKilledEveryAckedMessageArrivesExactlyOnceInOrder) {
   for (size_t i = 0; i < resent; ++i) {
     const auto ack = a.conn->expect(Body::kAck, 10s).ack();
     const std::string body = body_of.at(ack.client_message_id());
-    if (ack.duplicate()) EXPECT_FALSE(acked.contains(body));  // stored before the kill, ack lost
+    if (ack.duplicate()) {
+      EXPECT_FALSE(acked.contains(body));  // stored before the kill, ack lost
+    }
     acked[body] = ack.sequence();
   }
   ASSERT_EQ(acked.size(), 400u);

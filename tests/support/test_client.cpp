@@ -53,6 +53,8 @@ struct TestClient::Impl {
   std::string close_reason;
 
   std::deque<v1::ServerFrame> inbox;
+  bool accept_batches = true;
+  size_t batches_received = 0;
 
   // One read is always pending while the client runs io; frames land in `inbox`.
   void read_next() {
@@ -75,7 +77,18 @@ struct TestClient::Impl {
     if (!f.ParseFromArray(data.data(), static_cast<int>(data.size())))
       throw std::runtime_error("server sent a frame that does not parse");
     buffer.consume(buffer.size());
-    inbox.push_back(std::move(f));
+    if (f.body_case() == v1::ServerFrame::kBatch) {
+      // Tests see a batch's frames one by one, as the protocol says to handle them.
+      if (!accept_batches) throw std::runtime_error("server sent a batch the client did not accept");
+      ++batches_received;
+      for (auto& inner : *f.mutable_batch()->mutable_frames()) {
+        if (inner.body_case() == v1::ServerFrame::kBatch)
+          throw std::runtime_error("server nested a batch in a batch");
+        inbox.push_back(std::move(inner));
+      }
+    } else {
+      inbox.push_back(std::move(f));
+    }
     read_next();
   }
 
@@ -93,6 +106,7 @@ TestClient::~TestClient() = default;
 
 std::unique_ptr<TestClient> TestClient::connect(uint16_t port, ConnectOptions options) {
   auto impl = std::make_unique<Impl>();
+  impl->accept_batches = options.accept_batches;
   tcp::socket sock(impl->io);
   sock.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   sock.set_option(tcp::no_delay(true));
@@ -129,6 +143,8 @@ std::unique_ptr<TestClient> TestClient::connect(uint16_t port, ConnectOptions op
   impl->read_next();
   return std::unique_ptr<TestClient>(new TestClient(std::move(impl)));
 }
+
+size_t TestClient::batches_received() const { return impl_->batches_received; }
 
 void TestClient::send(const v1::ClientFrame& frame) { send_bytes(frame.SerializeAsString()); }
 
@@ -224,6 +240,7 @@ v1::Authenticated TestClient::authenticate(const Identity& id) {
   auto f = frame(1);
   f.mutable_authenticate()->set_public_key(id.public_key);
   f.mutable_authenticate()->set_signature(sign_auth(id.secret_key, c.server_id(), c.nonce()));
+  f.mutable_authenticate()->set_accept_batches(impl_->accept_batches);
   send(f);
   return expect(v1::ServerFrame::kAuthenticated).authenticated();
 }
@@ -281,8 +298,8 @@ v1::Ack Device::send_stored(const std::string& body, std::string client_message_
 }
 
 std::pair<Device, Device> make_pair(uint16_t port, ConnectOptions options) {
-  Device a{Identity::generate(), TestClient::connect(port, options), {}, {}};
-  Device b{Identity::generate(), TestClient::connect(port, options), {}, {}};
+  Device a{Identity::generate(), TestClient::connect(port, options)};
+  Device b{Identity::generate(), TestClient::connect(port, options)};
   a.conn->authenticate(a.id);
   b.conn->authenticate(b.id);
   auto req = a.conn->frame(a.next_request++);

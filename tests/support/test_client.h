@@ -22,6 +22,8 @@ struct ConnectOptions {
   bool tls = false;
   std::string path = "/v1";
   std::string origin;  // sent as Origin when set
+  // Sets Authenticate.accept_batches; read() hands out a batch's frames one by one.
+  bool accept_batches = true;
 };
 
 class ClosedError : public std::runtime_error {
@@ -40,6 +42,8 @@ class TestClient {
   ~TestClient();
 
   void send(const v1::ClientFrame& frame);
+  // Batch frames received so far (each counted once, however many frames it held).
+  size_t batches_received() const;
   void send_bytes(const std::string& bytes, bool text = false);
   // Writes bytes straight to the TCP socket, bypassing the WebSocket framing
   // (for hand-made frames, e.g. the header of one that is too large).
@@ -72,8 +76,8 @@ class TestClient {
 struct Device {
   Identity id;
   std::unique_ptr<TestClient> conn;
-  std::string pair_id;
-  std::string partner_id;
+  std::string pair_id{};
+  std::string partner_id{};
   uint32_t next_request = 1;
   uint64_t counter = 0;
 
