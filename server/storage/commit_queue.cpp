@@ -118,6 +118,13 @@ void CommitQueue::run_batch(std::deque<Job>& jobs) {
     for (auto& [done, ok] : results)
       if (done) done(ok);
   });
+  if (writes > 0) {
+    try {
+      storage_->after_batch();
+    } catch (const std::exception& e) {
+      spdlog::warn("storage: housekeeping after a batch failed: {}", e.what());
+    }
+  }
 }
 
 }  // namespace mend::server

@@ -45,20 +45,25 @@ Checkpointer::~Checkpointer() {
 }
 
 void Checkpointer::watch(sqlite3* writer) {
-  // Runs on the writer's thread right after each commit. The background
-  // thread has copied nearly everything already, so this PASSIVE checkpoint
-  // on the writer's own connection (nobody can append meanwhile) copies the
-  // last few frames and lets the next commit restart the WAL at its start.
-  // (A RESTART checkpoint from the background thread would make the writer
-  // wait in SQLite's busy handler, which sleeps in steps of up to 100 ms.)
   sqlite3_wal_hook(
       writer,
-      [](void*, sqlite3* db, const char* name, int frames) {
-        if (frames > kRestartFrames)
-          sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<Checkpointer*>(self)->wal_frames_.store(frames, std::memory_order_relaxed);
         return SQLITE_OK;
       },
-      nullptr);
+      this);
+}
+
+void Checkpointer::restart_if_due(sqlite3* writer) {
+  const int frames = wal_frames_.load(std::memory_order_relaxed);
+  if (frames <= kRestartFrames) return;
+  if (!caught_up_.exchange(false, std::memory_order_acq_rel) && frames <= 4 * kRestartFrames)
+    return;
+  // Copies what the background has not; the writer's next commit then starts
+  // the WAL over. SQLITE_BUSY (the background is mid-checkpoint) just means later.
+  const int rc = sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                           nullptr);
+  if (rc == SQLITE_OK) wal_frames_.store(0, std::memory_order_relaxed);
 }
 
 void Checkpointer::run() {
@@ -73,7 +78,9 @@ void Checkpointer::run() {
     int logged = 0, copied = 0;
     const int rc =
         sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &logged, &copied);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+    if (rc == SQLITE_OK && logged > kRestartFrames && copied == logged)
+      caught_up_.store(true, std::memory_order_release);
+    else if (rc != SQLITE_OK && rc != SQLITE_BUSY)
       spdlog::warn("storage: WAL checkpoint failed: {}", sqlite3_errmsg(db_));
     lock.lock();
   }

@@ -107,6 +107,7 @@ class SqliteStorage final : public Storage {
     statements_->reset_all();
     sqlite::exec(db_, "COMMIT");
   }
+  void after_batch() override { checkpointer_->restart_if_due(db_); }
   void rollback_batch() override {
     // Sequence numbers handed out in the failed batch were never stored.
     next_sequence_.clear();

@@ -77,6 +77,10 @@ class Storage {
   virtual void begin_batch() = 0;
   virtual void commit_batch() = 0;
   virtual void rollback_batch() = 0;
+  // Housekeeping that may take a while (SQLite: restarting the WAL), run by the
+  // storage thread after a batch's completions have been handed back, so that
+  // it delays no acknowledgement of that batch.
+  virtual void after_batch() {}
 
   // Writes: only between begin_batch() and commit_batch().
   virtual AppendResult append(const AppendRequest& req) = 0;
