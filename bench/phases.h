@@ -38,6 +38,9 @@ struct StorageStats {
   double commit_s = 0;                                // time spent running and committing them
   double over_5ms = 0, over_10ms = 0, over_25ms = 0;  // commits that took longer
   double deferred = 0;  // live deliveries deferred to storage (receiver queue full)
+  // mendd_relay_seconds in the window: stored Sends relayed, and the smallest
+  // histogram bound below which 50% / 99% of them were (-1: beyond the last bound).
+  double relayed = 0, relay_p50_bound = -1, relay_p99_bound = -1;
   double seconds = 0;   // the window
   IoCounters io;        // what mendd read and wrote in the window (/proc/PID/io)
 };

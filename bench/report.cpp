@@ -51,6 +51,13 @@ void print_storage(FILE* out, const StorageStats& st) {
                st.seconds > 0 ? 100 * st.commit_s / st.seconds : 0, st.deferred);
   std::fprintf(out, "   commits:   %.0f took over 5 ms, %.0f over 10 ms, %.0f over 25 ms\n",
                st.over_5ms, st.over_10ms, st.over_25ms);
+  // Inside mendd only: from handling the Send to queueing its ack and delivery.
+  auto bound = [](double b) {
+    return b < 0 ? std::string("> 250 ms") : "<= " + ms(1000 * b) + " ms";
+  };
+  if (st.relayed > 0)
+    std::fprintf(out, "   in mendd:  p50 %s, p99 %s from handling a Send to queueing its ack and delivery\n",
+                 bound(st.relay_p50_bound).c_str(), bound(st.relay_p99_bound).c_str());
   // rchar and wchar include the sockets; the storage share is what exceeds them.
   if (st.writes > 0 && st.io.write_bytes >= 0)
     std::fprintf(out,
@@ -68,6 +75,8 @@ std::string json_storage(const StorageStats& st) {
          ", \"commits_over_5ms\": " + num(st.over_5ms) +
          ", \"commits_over_10ms\": " + num(st.over_10ms) +
          ", \"commits_over_25ms\": " + num(st.over_25ms) + ", \"seconds\": " + num(st.seconds) +
+         ", \"relayed\": " + num(st.relayed) + ", \"relay_p50_bound_s\": " +
+         num(st.relay_p50_bound) + ", \"relay_p99_bound_s\": " + num(st.relay_p99_bound) +
          ", \"rchar\": " + num(st.io.rchar) + ", \"wchar\": " + num(st.io.wchar) +
          ", \"write_bytes\": " + num(st.io.write_bytes) + "}";
 }

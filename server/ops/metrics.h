@@ -68,6 +68,7 @@ struct Metrics {
   std::array<std::atomic<uint64_t>, static_cast<size_t>(Rejection::count_)> rejections{};
   Histogram batch_size;
   Histogram commit_seconds;
+  Histogram relay_seconds;
 
   void reject(Rejection r) {
     rejections[static_cast<size_t>(r)].fetch_add(1, std::memory_order_relaxed);

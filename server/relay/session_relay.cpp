@@ -2,6 +2,8 @@
 // deletion and unpair.
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "mend/common/wall_clock.h"
 #include "relay/device_session.h"
 #include "relay/outbound.h"
@@ -84,9 +86,10 @@ void DeviceSession::handle_send(uint32_t rid, const v1::Envelope& envelope,
   req->ciphertext = envelope.ciphertext();
   req->now_ms = unix_ms();
   auto result = std::make_shared<AppendResult>();
+  const auto handled = std::chrono::steady_clock::now();
   state_.storage().write(
       [req, result](Storage& s) { *result = s.append(*req); },
-      [self = shared_from_this(), rid, req, result, partner = partner_id_](bool ok) {
+      [self = shared_from_this(), rid, req, result, partner = partner_id_, handled](bool ok) {
         ServerState& st = self->state_;
         if (!ok) {
           self->fail(rid, v1::ERROR_CODE_INTERNAL,
@@ -119,6 +122,8 @@ void DeviceSession::handle_send(uint32_t rid, const v1::Envelope& envelope,
         e.header = std::move(req->header);
         e.ciphertext = std::move(req->ciphertext);
         offer_to_pair(st, e.sender_device_id, partner, e);
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - handled;
+        st.metrics().relay_seconds.observe(took.count());
       });
 }
 
