@@ -35,13 +35,15 @@ std::string Rendezvous::fresh_code() const {
 }
 
 Rendezvous::Issued Rendezvous::issue(const std::string& device_id, const std::string& public_key,
-                                     Clock::time_point now) {
+                                     Clock::time_point now,
+                                     std::optional<Replacement> replacement) {
   if (auto old = code_of_device_.find(device_id); old != code_of_device_.end()) {
     if (auto it = codes_.find(old->second); it != codes_.end() && !it->second.used)
       codes_.erase(it);
   }
   Issued issued{fresh_code(), now + validity_};
-  codes_[issued.code] = Entry{device_id, public_key, issued.expires_at, false};
+  codes_[issued.code] = Entry{device_id, public_key, issued.expires_at, false,
+                              std::move(replacement)};
   code_of_device_[device_id] = issued.code;
   return issued;
 }
@@ -63,6 +65,7 @@ Rendezvous::Redemption Rendezvous::redeem(const std::string& raw, const std::str
     r.outcome = Outcome::ok;
     r.initiator_device_id = e.device_id;
     r.initiator_public_key = e.public_key;
+    r.replacement = e.replacement;
   }
   return r;
 }

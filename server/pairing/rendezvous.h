@@ -18,19 +18,29 @@ class Rendezvous {
   explicit Rendezvous(std::chrono::seconds validity = std::chrono::minutes(10))
       : validity_(validity) {}
 
+  // A code that replaces a device of an existing pair instead of making a new
+  // pair: the initiator's pair and the partner device it replaces.
+  struct Replacement {
+    std::string pair_id;
+    std::string old_device_id;
+    bool operator==(const Replacement&) const = default;
+  };
+
   struct Issued {
     std::string code;
     Clock::time_point expires_at;
   };
   // A new code for `device_id`; any earlier unredeemed code of that device is withdrawn.
   Issued issue(const std::string& device_id, const std::string& public_key,
-               Clock::time_point now = Clock::now());
+               Clock::time_point now = Clock::now(),
+               std::optional<Replacement> replacement = std::nullopt);
 
   enum class Outcome { ok, not_found, expired, used, own_code };
   struct Redemption {
     Outcome outcome = Outcome::not_found;
     std::string initiator_device_id;
     std::string initiator_public_key;
+    std::optional<Replacement> replacement;
   };
   // Marks the code used on success. Normalises case and spaces.
   Redemption redeem(const std::string& code, const std::string& redeemer_device_id,
@@ -51,6 +61,7 @@ class Rendezvous {
     std::string public_key;
     Clock::time_point expires_at;
     bool used = false;
+    std::optional<Replacement> replacement;
   };
   std::string fresh_code() const;
   std::chrono::seconds validity_;

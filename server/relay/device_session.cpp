@@ -149,7 +149,9 @@ void DeviceSession::dispatch(const ParsedFrame& parsed) {
       state_.metrics().reject(Rejection::unexpected_frame);
       fail(rid, v1::ERROR_CODE_ALREADY_AUTHENTICATED, "this connection is already authenticated");
       return;
-    case v1::ClientFrame::kRequestPairingCode: handle_request_code(rid); return;
+    case v1::ClientFrame::kRequestPairingCode:
+      handle_request_code(rid, f.request_pairing_code().replace_partner());
+      return;
     case v1::ClientFrame::kRedeemPairingCode:
       handle_redeem(rid, f.redeem_pairing_code().code());
       return;
@@ -161,6 +163,8 @@ void DeviceSession::dispatch(const ParsedFrame& parsed) {
     case v1::ClientFrame::kFetchHistory: handle_history(rid, f.fetch_history()); return;
     case v1::ClientFrame::kDeleteMessage: handle_delete(rid, f.delete_message().sequence()); return;
     case v1::ClientFrame::kUnpair: handle_unpair(rid); return;
+    case v1::ClientFrame::kPutBackup: handle_put_backup(rid, f.put_backup()); return;
+    case v1::ClientFrame::kFetchBackup: handle_fetch_backup(rid, f.fetch_backup().backup_id()); return;
     case v1::ClientFrame::BODY_NOT_SET: return;  // parse_client_frame refused it already
   }
 }

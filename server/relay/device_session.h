@@ -8,6 +8,7 @@
 
 #include "mend/v1/wire.pb.h"
 #include "ops/token_bucket.h"
+#include "pairing/rendezvous.h"
 #include "relay/frame_codec.h"
 
 namespace mend::server {
@@ -46,7 +47,7 @@ class DeviceSession : public std::enable_shared_from_this<DeviceSession> {
   void partner_presence(bool online);
   void paired(const std::string& pair_id, const std::string& partner_id,
               const std::string& partner_key, bool initiator, const std::string& code,
-              uint32_t request_id = 0);
+              uint32_t request_id = 0, const std::string& replaced_device_id = {});
   // request_id: set on the device whose Unpair this answers.
   void pair_ended(v1::PairEndReason reason, uint32_t request_id = 0);
 
@@ -67,8 +68,10 @@ class DeviceSession : public std::enable_shared_from_this<DeviceSession> {
   void dispatch(const ParsedFrame& parsed);
 
   // session_pairing.cpp
-  void handle_request_code(uint32_t request_id);
+  void handle_request_code(uint32_t request_id, bool replace_partner);
   void handle_redeem(uint32_t request_id, const std::string& code);
+  void replace_partner_of(uint32_t request_id, const Rendezvous::Redemption& redemption,
+                          const std::string& code);
   void handle_pairing_message(uint32_t request_id, const std::string& payload);
 
   // session_relay.cpp
@@ -78,6 +81,10 @@ class DeviceSession : public std::enable_shared_from_this<DeviceSession> {
   void handle_history(uint32_t request_id, const v1::FetchHistory& fetch);
   void handle_delete(uint32_t request_id, uint64_t sequence);
   void handle_unpair(uint32_t request_id);
+
+  // session_backup.cpp
+  void handle_put_backup(uint32_t request_id, const v1::PutBackup& put);
+  void handle_fetch_backup(uint32_t request_id, const std::string& backup_id);
   void catch_up();
   void clear_pair();
 

@@ -72,6 +72,17 @@ FrameError parse_client_frame(std::string_view bytes, ParsedFrame& out) {
       if (f.delete_message().sequence() == 0)
         return malformed("delete_message.sequence must be positive");
       return {};
+    case v1::ClientFrame::kPutBackup:
+      if (f.put_backup().backup_id().size() != kBackupIdBytes)
+        return malformed("put_backup.backup_id must be " + std::to_string(kBackupIdBytes) + " bytes");
+      if (f.put_backup().blob().empty() || f.put_backup().blob().size() > kMaxBackupBytes)
+        return malformed("put_backup.blob must be 1.." + std::to_string(kMaxBackupBytes) + " bytes");
+      return {};
+    case v1::ClientFrame::kFetchBackup:
+      if (f.fetch_backup().backup_id().size() != kBackupIdBytes)
+        return malformed("fetch_backup.backup_id must be " + std::to_string(kBackupIdBytes) +
+                         " bytes");
+      return {};
     case v1::ClientFrame::kRequestPairingCode:
     case v1::ClientFrame::kSubscribe:
     case v1::ClientFrame::kUnpair: return {};

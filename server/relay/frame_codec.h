@@ -15,6 +15,8 @@ inline constexpr size_t kMaxPairingPayloadBytes = 4096;
 inline constexpr size_t kMaxCodeChars = 64;
 inline constexpr uint32_t kMaxHistoryLimit = 500;
 inline constexpr uint32_t kDefaultHistoryLimit = 100;
+inline constexpr size_t kBackupIdBytes = 32;
+inline constexpr size_t kMaxBackupBytes = 64 * 1024;
 
 struct FrameError {
   v1::ErrorCode code = v1::ERROR_CODE_UNSPECIFIED;

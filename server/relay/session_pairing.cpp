@@ -10,8 +10,13 @@
 
 namespace mend::server {
 
-void DeviceSession::handle_request_code(uint32_t rid) {
-  if (!pair_id_.empty()) {
+void DeviceSession::handle_request_code(uint32_t rid, bool replace_partner) {
+  if (replace_partner && pair_id_.empty()) {
+    fail(rid, v1::ERROR_CODE_NOT_PAIRED,
+         "only a paired device can ask for a code to replace its partner's device");
+    return;
+  }
+  if (!replace_partner && !pair_id_.empty()) {
     fail(rid, v1::ERROR_CODE_ALREADY_PAIRED,
          "this device is already paired; unpair before pairing again");
     return;
@@ -23,7 +28,9 @@ void DeviceSession::handle_request_code(uint32_t rid) {
   }
   Rendezvous& rv = state_.rendezvous();
   if (rv.size() > 1000) rv.prune();
-  const auto issued = rv.issue(device_id_, public_key_);
+  std::optional<Rendezvous::Replacement> replacement;
+  if (replace_partner) replacement = Rendezvous::Replacement{pair_id_, partner_id_};
+  const auto issued = rv.issue(device_id_, public_key_, Rendezvous::Clock::now(), replacement);
   v1::ServerFrame f = server_frame(rid);
   f.mutable_pairing_code()->set_code(issued.code);
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -64,6 +71,10 @@ void DeviceSession::handle_redeem(uint32_t rid, const std::string& code) {
       return;
     case O::ok: break;
   }
+  if (r.replacement) {
+    replace_partner_of(rid, r, code);
+    return;
+  }
 
   const std::string pair_id = random_bytes(kPairIdBytes);
   const PairMember initiator{r.initiator_device_id, r.initiator_public_key};
@@ -92,9 +103,50 @@ void DeviceSession::handle_redeem(uint32_t rid, const std::string& code) {
       });
 }
 
+// The redeemed code came from a paired device whose partner lost its device:
+// this device takes the lost one's place in the pair, with the pair's history.
+void DeviceSession::replace_partner_of(uint32_t rid, const Rendezvous::Redemption& r,
+                                       const std::string& code) {
+  const std::string pair_id = r.replacement->pair_id;
+  const std::string old_id = r.replacement->old_device_id;
+  const PairMember initiator{r.initiator_device_id, r.initiator_public_key};
+  const PairMember redeemer{device_id_, public_key_};
+  auto status = std::make_shared<ReplaceStatus>(ReplaceStatus::ok);
+  state_.storage().write(
+      [=](Storage& s) { *status = s.replace_member(pair_id, old_id, redeemer, unix_ms()); },
+      [self = shared_from_this(), rid, status, pair_id, old_id, initiator, code](bool ok) {
+        ServerState& st = self->state_;
+        if (!ok || *status != ReplaceStatus::ok) {
+          if (!ok || *status == ReplaceStatus::already_paired) st.rendezvous().release(code);
+          if (!ok)
+            self->fail(rid, v1::ERROR_CODE_INTERNAL, "storage is unavailable; try again shortly");
+          else if (*status == ReplaceStatus::already_paired)
+            self->fail(rid, v1::ERROR_CODE_ALREADY_PAIRED,
+                       "this device is already paired; unpair before pairing again");
+          else
+            self->fail(rid, v1::ERROR_CODE_CODE_EXPIRED,
+                       "this code is no longer valid: the pair changed since it was issued; ask "
+                       "your partner for a new one");
+          return;
+        }
+        st.metrics().pairings.fetch_add(1, std::memory_order_relaxed);
+        DeviceSession* other = st.online(initiator.device_id);
+        DeviceSession* lost = st.online(old_id);
+        const bool was_online = other && lost && !lost->pair_id_.empty();
+        if (lost) lost->pair_ended(v1::PAIR_END_REASON_DEVICE_REPLACED);
+        if (other)
+          other->paired(pair_id, self->device_id_, self->public_key_, true, code, 0, old_id);
+        if (!self->gone())
+          self->paired(pair_id, initiator.device_id, initiator.public_key, false, code, rid, old_id);
+        const bool now_online = other && !self->gone();
+        if (now_online && !was_online) st.metrics().pairs_online.fetch_add(1);
+        if (!now_online && was_online) st.metrics().pairs_online.fetch_sub(1);
+      });
+}
+
 void DeviceSession::paired(const std::string& pair_id, const std::string& partner_id,
                            const std::string& partner_key, bool initiator, const std::string& code,
-                           uint32_t request_id) {
+                           uint32_t request_id, const std::string& replaced_device_id) {
   if (gone()) return;
   pair_id_ = pair_id;
   partner_id_ = partner_id;
@@ -105,6 +157,7 @@ void DeviceSession::paired(const std::string& pair_id, const std::string& partne
   p->set_partner_public_key(partner_key);
   p->set_initiator(initiator);
   p->set_code(Rendezvous::normalise(code));
+  if (!replaced_device_id.empty()) p->set_replaced_device_id(replaced_device_id);
   send(f);
   v1::ServerFrame presence = server_frame();
   presence.mutable_presence()->set_partner_online(state_.online(partner_id) != nullptr);

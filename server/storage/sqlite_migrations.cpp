@@ -86,6 +86,19 @@ constexpr std::array kMigrations = {
       ON events(client_message_id, pair_id, sender_device_id)
       WHERE client_message_id IS NOT NULL;
     )sql",
+    // 4: key backups (docs/PROTOCOL.md, "Key backups"): one opaque blob per
+    // device, found by an id the client derives from its recovery code, and
+    // deleted with the pair.
+    R"sql(
+    CREATE TABLE backups (
+      backup_id BLOB NOT NULL UNIQUE,
+      pair_id BLOB NOT NULL REFERENCES pairs(pair_id) ON DELETE CASCADE,
+      device_id BLOB NOT NULL UNIQUE,
+      blob BLOB NOT NULL,
+      stored_at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX backups_by_pair ON backups(pair_id);
+    )sql",
 };
 
 }  // namespace

@@ -12,13 +12,14 @@
 #include "mend/common/ids.h"
 #include "storage/sqlite_checkpointer.h"
 #include "storage/sqlite_migrations.h"
-#include "storage/sqlite_statement.h"
+#include "storage/sqlite_statements.h"
 
 namespace mend::server {
 
 namespace {
 
 using sqlite::Statement;
+using sqlite::Statements;
 
 // One mendd per data directory: two would hand out the same sequence numbers
 // (each caches the next one). flock is released by the kernel if mendd dies.
@@ -215,10 +216,54 @@ class SqliteStorage final : public Storage {
 
   void delete_pair(const Bytes& pair_id) override {
     auto& s = *statements_;
+    s.delete_backups.reset().bind(1, pair_id).step();
     s.delete_events.reset().bind(1, pair_id).step();
     s.delete_members.reset().bind(1, pair_id).step();
     s.delete_pair.reset().bind(1, pair_id).step();
     next_sequence_.erase(pair_id);
+  }
+
+  ReplaceStatus replace_member(const Bytes& pair_id, const Bytes& old_device_id,
+                               const PairMember& replacement, uint64_t now_ms) override {
+    if (pair_of(replacement.device_id)) return ReplaceStatus::already_paired;
+    if (pair_of(old_device_id) != pair_id) return ReplaceStatus::no_member;
+    auto& s = *statements_;
+    s.delete_member.reset().bind(1, old_device_id).step();
+    s.insert_member.reset()
+        .bind(1, replacement.device_id)
+        .bind(2, pair_id)
+        .bind(3, replacement.public_key)
+        .bind(4, now_ms)
+        .step();
+    s.move_backup.reset().bind(1, old_device_id).bind(2, replacement.device_id).step();
+    s.reset_all();
+    return ReplaceStatus::ok;
+  }
+
+  bool put_backup(const Bytes& backup_id, const Bytes& pair_id, const Bytes& device_id,
+                  const Bytes& blob, uint64_t now_ms) override {
+    if (pair_of(device_id) != pair_id) return false;
+    auto& s = *statements_;
+    s.delete_backup_of.reset().bind(1, device_id).step();
+    s.put_backup.reset()
+        .bind(1, backup_id)
+        .bind(2, pair_id)
+        .bind(3, device_id)
+        .bind(4, blob)
+        .bind(5, now_ms)
+        .step();
+    const bool stored = sqlite3_changes(db_) == 1;
+    s.reset_all();
+    return stored;
+  }
+
+  std::optional<BackupRecord> fetch_backup(const Bytes& backup_id) override {
+    auto& q = statements_->fetch_backup;
+    q.reset().bind(1, backup_id);
+    std::optional<BackupRecord> out;
+    if (q.step()) out = BackupRecord{q.blob(0), static_cast<uint64_t>(q.int64(1))};
+    q.reset();
+    return out;
   }
 
   std::optional<PairRecord> find_pair_of(const Bytes& device_id) override {
@@ -259,63 +304,17 @@ class SqliteStorage final : public Storage {
   }
 
  private:
-  struct Statements {
-    explicit Statements(sqlite3* db)
-        : get_meta(db, "SELECT value FROM meta WHERE key = ?"),
-          put_meta(db, "INSERT INTO meta(key, value) VALUES (?, ?)"),
-          insert_event(db,
-                       "INSERT INTO events(pair_id, sequence, sender_device_id, client_message_id,"
-                       " header, ciphertext, stored_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                       " ON CONFLICT DO NOTHING"),
-          find_by_client_id(db,
-                            "SELECT sequence, stored_at_ms FROM events WHERE pair_id = ?1 AND"
-                            " sender_device_id = ?2 AND client_message_id = ?3"
-                            " AND client_message_id IS NOT NULL"),
-          find_event(db,
-                     "SELECT sender_device_id, deleted, tombstone_of FROM events"
-                     " WHERE pair_id = ? AND sequence = ?"),
-          mark_deleted(db,
-                       "UPDATE events SET deleted = 1, ciphertext = NULL"
-                       " WHERE pair_id = ? AND sequence = ?"),
-          insert_tombstone(db,
-                           "INSERT INTO events(pair_id, sequence, sender_device_id, tombstone_of,"
-                           " stored_at_ms) VALUES (?, ?, ?, ?, ?)"),
-          insert_pair(db, "INSERT INTO pairs(pair_id, created_at_ms) VALUES (?, ?)"),
-          insert_member(db,
-                        "INSERT INTO pair_members(device_id, pair_id, public_key, joined_at_ms)"
-                        " VALUES (?, ?, ?, ?)"),
-          find_member(db, "SELECT pair_id FROM pair_members WHERE device_id = ?"),
-          members_of(db,
-                     "SELECT device_id, public_key FROM pair_members WHERE pair_id = ?"
-                     " ORDER BY joined_at_ms, device_id"),
-          pair_exists(db, "SELECT 1 FROM pairs WHERE pair_id = ?"),
-          max_sequence(db, "SELECT COALESCE(MAX(sequence), 0) FROM events WHERE pair_id = ?"),
-          delete_events(db, "DELETE FROM events WHERE pair_id = ?"),
-          delete_members(db, "DELETE FROM pair_members WHERE pair_id = ?"),
-          delete_pair(db, "DELETE FROM pairs WHERE pair_id = ?"),
-          events_after(db,
-                       "SELECT sequence, stored_at_ms, sender_device_id, tombstone_of, deleted,"
-                       " header, ciphertext FROM events WHERE pair_id = ? AND sequence > ?"
-                       " ORDER BY sequence ASC LIMIT ?"),
-          events_before(db,
-                        "SELECT sequence, stored_at_ms, sender_device_id, tombstone_of, deleted,"
-                        " header, ciphertext FROM events WHERE pair_id = ? AND sequence < ?"
-                        " ORDER BY sequence DESC LIMIT ?") {}
-    // A stepped but unfinished SELECT keeps a read snapshot open (and blocks WAL
-    // checkpoints), so every public call leaves all statements reset.
-    void reset_all() {
-      for (Statement* st : {&get_meta, &put_meta, &insert_event, &find_by_client_id, &find_event,
-                            &mark_deleted, &insert_tombstone, &insert_pair, &insert_member,
-                            &find_member, &members_of, &pair_exists, &max_sequence, &delete_events,
-                            &delete_members, &delete_pair, &events_after, &events_before})
-        st->reset();
-    }
-    Statement get_meta, put_meta, insert_event, find_by_client_id, find_event, mark_deleted,
-        insert_tombstone, insert_pair, insert_member, find_member, members_of, pair_exists,
-        max_sequence, delete_events, delete_members, delete_pair, events_after, events_before;
-  };
-
   void prepare() { statements_ = std::make_unique<Statements>(db_); }
+
+  // The pair a device belongs to, if any.
+  std::optional<Bytes> pair_of(const Bytes& device_id) {
+    auto& q = statements_->find_member;
+    q.reset().bind(1, device_id);
+    std::optional<Bytes> out;
+    if (q.step()) out = q.blob(0);
+    q.reset();
+    return out;
+  }
 
   // The next free sequence of a pair, or nullopt if the pair does not exist (any more).
   std::optional<uint64_t> next_sequence_for(const Bytes& pair_id) {

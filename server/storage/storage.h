@@ -65,6 +65,15 @@ struct TombstoneResult {
 
 enum class CreatePairStatus { ok, already_paired };
 
+// replace_member: `no_member` if the pair no longer has the device to replace.
+enum class ReplaceStatus { ok, no_member, already_paired };
+
+// A device's key backup: opaque to the server.
+struct BackupRecord {
+  Bytes blob;
+  uint64_t stored_at_ms = 0;
+};
+
 enum class Durability { full, normal, off };
 
 class Storage {
@@ -88,8 +97,17 @@ class Storage {
                                     uint64_t now_ms) = 0;
   virtual CreatePairStatus create_pair(const Bytes& pair_id, const PairMember& a,
                                        const PairMember& b, uint64_t now_ms) = 0;
-  // Deletes the pair, its members and every event of it.
+  // Deletes the pair, its members, every event and every backup of it.
   virtual void delete_pair(const Bytes& pair_id) = 0;
+  // Puts `replacement` in the place of member `old_device_id`, keeping the pair
+  // id and its events; the old device's backup now belongs to the replacement.
+  virtual ReplaceStatus replace_member(const Bytes& pair_id, const Bytes& old_device_id,
+                                       const PairMember& replacement, uint64_t now_ms) = 0;
+  // Stores the device's backup under `backup_id`, replacing its previous one.
+  // false if the device is not a member of `pair_id` (any more), or the id is
+  // taken by another device's backup.
+  virtual bool put_backup(const Bytes& backup_id, const Bytes& pair_id, const Bytes& device_id,
+                          const Bytes& blob, uint64_t now_ms) = 0;
 
   // Reads: outside a batch.
   virtual std::optional<PairRecord> find_pair_of(const Bytes& device_id) = 0;
@@ -98,6 +116,7 @@ class Storage {
   // past `max_bytes` (so a page of large envelopes never sits whole in memory).
   virtual std::vector<StoredEvent> events_after(const Bytes& pair_id, uint64_t after,
                                                 uint32_t limit, size_t max_bytes = SIZE_MAX) = 0;
+  virtual std::optional<BackupRecord> fetch_backup(const Bytes& backup_id) = 0;
   // Events with sequence < before (0 = no bound), newest first; limits as above.
   virtual std::vector<StoredEvent> events_before(const Bytes& pair_id, uint64_t before,
                                                  uint32_t limit, size_t max_bytes = SIZE_MAX) = 0;

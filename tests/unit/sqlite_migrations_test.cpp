@@ -71,7 +71,7 @@ TEST(SqliteMigrations, Version2EventsSurviveTheMoveToTheRowidTable) {
 
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
-  EXPECT_EQ(query_int(raw, "SELECT MAX(version) FROM schema_migrations"), 3);
+  EXPECT_EQ(query_int(raw, "SELECT MAX(version) FROM schema_migrations"), 4);
   EXPECT_EQ(query_int(raw, "SELECT COUNT(*) FROM events"), 4);
   EXPECT_EQ(query_int(raw, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'events_v3'"), 0);
   sqlite3_close(raw);

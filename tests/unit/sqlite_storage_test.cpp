@@ -154,5 +154,47 @@ TEST_F(SqliteStorageTest, DeletePairRemovesEverything) {
   EXPECT_FALSE(db->find_pair_of(b.device_id));
 }
 
+TEST_F(SqliteStorageTest, ReplacingAMemberKeepsThePairItsEventsAndTheBackup) {
+  append(b.device_id, "m1", "from b");
+  db->begin_batch();
+  ASSERT_TRUE(db->put_backup(Bytes(32, 'k'), pair, b.device_id, "blob", 3000));
+  const PairMember n{Bytes(16, 'n'), Bytes(32, 'N')};
+  EXPECT_EQ(db->replace_member(pair, b.device_id, n, 4000), ReplaceStatus::ok);
+  // Replacing again, or with a paired device, is refused.
+  EXPECT_EQ(db->replace_member(pair, b.device_id, PairMember{Bytes(16, 'x'), Bytes(32, 'X')}, 1),
+            ReplaceStatus::no_member);
+  EXPECT_EQ(db->replace_member(pair, n.device_id, a, 1), ReplaceStatus::already_paired);
+  db->commit_batch();
+  EXPECT_FALSE(db->find_pair_of(b.device_id));
+  const auto rec = db->find_pair_of(n.device_id);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->pair_id, pair);
+  EXPECT_EQ(rec->last_sequence, 1u);
+  EXPECT_EQ(db->events_after(pair, 0, 10).at(0).sender_device_id, b.device_id);
+  EXPECT_EQ(db->fetch_backup(Bytes(32, 'k'))->blob, "blob");
+  // The backup now belongs to n: n's next backup replaces it.
+  db->begin_batch();
+  EXPECT_TRUE(db->put_backup(Bytes(32, 'l'), pair, n.device_id, "newer", 5000));
+  db->commit_batch();
+  EXPECT_FALSE(db->fetch_backup(Bytes(32, 'k')));
+}
+
+TEST_F(SqliteStorageTest, BackupsNeedMembershipAndAFreeIdAndGoWithThePair) {
+  db->begin_batch();
+  EXPECT_TRUE(db->put_backup(Bytes(32, '1'), pair, a.device_id, "a", 1));
+  EXPECT_FALSE(db->put_backup(Bytes(32, '1'), pair, b.device_id, "b", 1)) << "id taken";
+  EXPECT_FALSE(db->put_backup(Bytes(32, '2'), pair, Bytes(16, 'z'), "z", 1)) << "not a member";
+  EXPECT_FALSE(db->put_backup(Bytes(32, '3'), Bytes(16, 'Q'), a.device_id, "a", 1))
+      << "member of another pair";
+  EXPECT_TRUE(db->put_backup(Bytes(32, '4'), pair, b.device_id, "b", 1));
+  db->commit_batch();
+  EXPECT_EQ(db->fetch_backup(Bytes(32, '1'))->stored_at_ms, 1u);
+  db->begin_batch();
+  db->delete_pair(pair);
+  db->commit_batch();
+  EXPECT_FALSE(db->fetch_backup(Bytes(32, '1')));
+  EXPECT_FALSE(db->fetch_backup(Bytes(32, '4')));
+}
+
 }  // namespace
 }  // namespace mend::server
