@@ -55,6 +55,21 @@ class SqliteStorage final : public Storage {
       throw std::runtime_error("cannot open database " + file.string() + ": " + msg);
     }
     sqlite3_busy_timeout(db_, 5000);
+    try {
+      configure(file, durability);
+    } catch (...) {
+      // A refused or broken database must not leak the connection.
+      checkpointer_.reset();
+      statements_.reset();
+      sqlite3_close_v2(db_);
+      throw;
+    }
+  }
+
+  void keep(std::unique_ptr<DataDirLock> lock) { lock_ = std::move(lock); }
+
+ private:
+  void configure(const std::filesystem::path& file, Durability durability) {
     // Small pages for a new database: a group commit touches a page or two per
     // active pair, scattered, and the WAL rewrites whole pages, so a commit
     // costs pages x page size. 1 KiB pages cut that to a quarter of 4 KiB ones.
@@ -79,8 +94,7 @@ class SqliteStorage final : public Storage {
     checkpointer_->watch(db_);
   }
 
-  void keep(std::unique_ptr<DataDirLock> lock) { lock_ = std::move(lock); }
-
+ public:
   ~SqliteStorage() override {
     checkpointer_.reset();
     statements_.reset();
