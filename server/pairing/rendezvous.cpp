@@ -74,6 +74,13 @@ void Rendezvous::release(const std::string& code) {
   if (auto it = codes_.find(normalise(code)); it != codes_.end()) it->second.used = false;
 }
 
+void Rendezvous::withdraw(const std::string& device_id) {
+  auto d = code_of_device_.find(device_id);
+  if (d == code_of_device_.end()) return;
+  if (auto it = codes_.find(d->second); it != codes_.end() && !it->second.used) codes_.erase(it);
+  code_of_device_.erase(d);
+}
+
 void Rendezvous::prune(Clock::time_point now) {
   for (auto it = codes_.begin(); it != codes_.end();) {
     if (now >= it->second.expires_at + std::chrono::hours(1)) {

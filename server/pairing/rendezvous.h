@@ -47,6 +47,9 @@ class Rendezvous {
                     Clock::time_point now = Clock::now());
   // Makes a used code redeemable again (pair creation failed after redeem()).
   void release(const std::string& code);
+  // Withdraws the device's unredeemed code, if any (its pair was made, changed or
+  // ended: a code issued before must not act on the new state).
+  void withdraw(const std::string& device_id);
 
   // Drops codes expired for longer than an hour (used ones are kept that long so
   // a late second redemption says "used", not "not found").

@@ -94,6 +94,7 @@ void DeviceSession::handle_redeem(uint32_t rid, const std::string& code) {
           return;
         }
         st.metrics().pairings.fetch_add(1, std::memory_order_relaxed);
+        st.rendezvous().withdraw(self->device_id_);  // a code it asked for earlier
         if (DeviceSession* other = st.online(initiator.device_id))
           other->paired(pair_id, self->device_id_, self->public_key_, true, code);
         if (!self->gone()) {
@@ -113,7 +114,9 @@ void DeviceSession::replace_partner_of(uint32_t rid, const Rendezvous::Redemptio
   const PairMember redeemer{device_id_, public_key_};
   auto status = std::make_shared<ReplaceStatus>(ReplaceStatus::ok);
   state_.storage().write(
-      [=](Storage& s) { *status = s.replace_member(pair_id, old_id, redeemer, unix_ms()); },
+      [=](Storage& s) {
+        *status = s.replace_member(pair_id, initiator.device_id, old_id, redeemer, unix_ms());
+      },
       [self = shared_from_this(), rid, status, pair_id, old_id, initiator, code](bool ok) {
         ServerState& st = self->state_;
         if (!ok || *status != ReplaceStatus::ok) {
@@ -130,9 +133,14 @@ void DeviceSession::replace_partner_of(uint32_t rid, const Rendezvous::Redemptio
           return;
         }
         st.metrics().pairings.fetch_add(1, std::memory_order_relaxed);
+        st.rendezvous().withdraw(initiator.device_id);
+        st.rendezvous().withdraw(old_id);
+        st.rendezvous().withdraw(self->device_id_);
         DeviceSession* other = st.online(initiator.device_id);
         DeviceSession* lost = st.online(old_id);
-        const bool was_online = other && lost && !lost->pair_id_.empty();
+        if (other && other->pair_id_ != pair_id) other = nullptr;
+        if (lost && lost->pair_id_ != pair_id) lost = nullptr;
+        const bool was_online = other && lost;
         if (lost) lost->pair_ended(v1::PAIR_END_REASON_DEVICE_REPLACED);
         if (other)
           other->paired(pair_id, self->device_id_, self->public_key_, true, code, 0, old_id);

@@ -307,6 +307,9 @@ void DeviceSession::handle_delete(uint32_t rid, uint64_t sequence) {
           case TombstoneStatus::already_deleted:
             self->fail(rid, v1::ERROR_CODE_NOT_FOUND, "that message is already deleted");
             return;
+          case TombstoneStatus::no_pair:
+            self->fail(rid, v1::ERROR_CODE_NOT_PAIRED, "this device is no longer in the pair");
+            return;
           case TombstoneStatus::ok: break;
         }
         v1::ServerFrame f = server_frame(rid);
@@ -325,15 +328,28 @@ void DeviceSession::handle_delete(uint32_t rid, uint64_t sequence) {
 
 void DeviceSession::handle_unpair(uint32_t rid) {
   if (!require_pair(rid)) return;
-  state_.storage().write([pair = pair_id_](Storage& s) { s.delete_pair(pair); },
-                         [self = shared_from_this(), rid, partner = partner_id_](bool ok) {
+  auto member = std::make_shared<bool>(false);
+  state_.storage().write([pair = pair_id_, me = device_id_, member](Storage& s) {
+                           // Replaced meanwhile (an earlier write of this batch)? Then
+                           // this device has no say over the pair any more.
+                           *member = s.is_member(pair, me);
+                           if (*member) s.delete_pair(pair);
+                         },
+                         [self = shared_from_this(), rid, partner = partner_id_, member](bool ok) {
                            ServerState& st = self->state_;
                            if (!ok) {
                              self->fail(rid, v1::ERROR_CODE_INTERNAL,
                                         "unpair failed; nothing was deleted; try again");
                              return;
                            }
+                           if (!*member) {
+                             self->fail(rid, v1::ERROR_CODE_NOT_PAIRED,
+                                        "this device is no longer in the pair");
+                             return;
+                           }
                            st.metrics().unpairs.fetch_add(1, std::memory_order_relaxed);
+                           st.rendezvous().withdraw(self->device_id_);
+                           st.rendezvous().withdraw(partner);
                            DeviceSession* other = st.online(partner);
                            if (other && !self->gone()) st.metrics().pairs_online.fetch_sub(1);
                            if (other) other->pair_ended(v1::PAIR_END_REASON_UNPAIRED_BY_PARTNER);

@@ -56,7 +56,12 @@ void Checkpointer::watch(sqlite3* writer) {
 
 void Checkpointer::restart_if_due(sqlite3* writer) {
   const int frames = wal_frames_.load(std::memory_order_relaxed);
-  if (frames <= kRestartFrames) return;
+  if (frames <= kRestartFrames) {
+    // SQLite may have restarted the WAL on its own after a complete copy: a
+    // flag left from the long WAL must not trigger the next restart early.
+    caught_up_.store(false, std::memory_order_relaxed);
+    return;
+  }
   if (!caught_up_.exchange(false, std::memory_order_acq_rel) && frames <= 4 * kRestartFrames)
     return;
   // Copies what the background has not; the writer's next commit then starts

@@ -54,6 +54,7 @@ struct Statements {
         delete_backup_of(db, "DELETE FROM backups WHERE device_id = ?"),
         move_backup(db, "UPDATE backups SET device_id = ?2 WHERE device_id = ?1"),
         fetch_backup(db, "SELECT blob, stored_at_ms FROM backups WHERE backup_id = ?"),
+        backup_owner(db, "SELECT device_id FROM backups WHERE backup_id = ?"),
         delete_backups(db, "DELETE FROM backups WHERE pair_id = ?") {}
 
   // A stepped but unfinished SELECT keeps a read snapshot open (and blocks WAL
@@ -64,14 +65,15 @@ struct Statements {
                           &find_member, &members_of, &pair_exists, &max_sequence, &delete_events,
                           &delete_members, &delete_pair, &events_after, &events_before,
                           &delete_member, &put_backup, &delete_backup_of, &move_backup,
-                          &fetch_backup, &delete_backups})
+                          &fetch_backup, &backup_owner, &delete_backups})
       st->reset();
   }
 
   Statement get_meta, put_meta, insert_event, find_by_client_id, find_event, mark_deleted,
       insert_tombstone, insert_pair, insert_member, find_member, members_of, pair_exists,
       max_sequence, delete_events, delete_members, delete_pair, events_after, events_before,
-      delete_member, put_backup, delete_backup_of, move_backup, fetch_backup, delete_backups;
+      delete_member, put_backup, delete_backup_of, move_backup, fetch_backup, backup_owner,
+      delete_backups;
 };
 
 }  // namespace mend::server::sqlite

@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <unordered_map>
@@ -126,6 +127,7 @@ class SqliteStorage final : public Storage {
   void rollback_batch() override {
     // Sequence numbers handed out in the failed batch were never stored.
     next_sequence_.clear();
+    members_.clear();
     statements_->reset_all();
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }
@@ -134,7 +136,7 @@ class SqliteStorage final : public Storage {
     auto& s = *statements_;
     AppendResult result;
     auto next = next_sequence_for(req.pair_id);
-    if (!next) {
+    if (!next || !is_member(req.pair_id, req.sender_device_id)) {
       result.status = AppendStatus::no_pair;
       return result;
     }
@@ -170,6 +172,10 @@ class SqliteStorage final : public Storage {
                             uint64_t now_ms) override {
     auto& s = *statements_;
     TombstoneResult result;
+    if (!is_member(pair_id, requester)) {
+      result.status = TombstoneStatus::no_pair;
+      return result;
+    }
     s.find_event.reset().bind(1, pair_id).bind(2, sequence);
     if (!s.find_event.step()) {
       result.status = TombstoneStatus::not_found;
@@ -225,6 +231,7 @@ class SqliteStorage final : public Storage {
           .bind(4, now_ms)
           .step();
     next_sequence_[pair_id] = 1;
+    members_[pair_id] = {a.device_id, b.device_id};
     return CreatePairStatus::ok;
   }
 
@@ -235,12 +242,16 @@ class SqliteStorage final : public Storage {
     s.delete_members.reset().bind(1, pair_id).step();
     s.delete_pair.reset().bind(1, pair_id).step();
     next_sequence_.erase(pair_id);
+    members_.erase(pair_id);
   }
 
-  ReplaceStatus replace_member(const Bytes& pair_id, const Bytes& old_device_id,
-                               const PairMember& replacement, uint64_t now_ms) override {
+  ReplaceStatus replace_member(const Bytes& pair_id, const Bytes& staying_device_id,
+                               const Bytes& old_device_id, const PairMember& replacement,
+                               uint64_t now_ms) override {
     if (pair_of(replacement.device_id)) return ReplaceStatus::already_paired;
-    if (pair_of(old_device_id) != pair_id) return ReplaceStatus::no_member;
+    if (staying_device_id == old_device_id || !is_member(pair_id, staying_device_id) ||
+        !is_member(pair_id, old_device_id))
+      return ReplaceStatus::no_member;
     auto& s = *statements_;
     s.delete_member.reset().bind(1, old_device_id).step();
     s.insert_member.reset()
@@ -251,13 +262,19 @@ class SqliteStorage final : public Storage {
         .step();
     s.move_backup.reset().bind(1, old_device_id).bind(2, replacement.device_id).step();
     s.reset_all();
+    members_[pair_id] = {staying_device_id, replacement.device_id};
     return ReplaceStatus::ok;
   }
 
   bool put_backup(const Bytes& backup_id, const Bytes& pair_id, const Bytes& device_id,
                   const Bytes& blob, uint64_t now_ms) override {
-    if (pair_of(device_id) != pair_id) return false;
+    if (!is_member(pair_id, device_id)) return false;
     auto& s = *statements_;
+    // Refuse an id another device's backup uses before touching this device's one.
+    s.backup_owner.reset().bind(1, backup_id);
+    const bool taken = s.backup_owner.step() && s.backup_owner.blob(0) != device_id;
+    s.backup_owner.reset();
+    if (taken) return false;
     s.delete_backup_of.reset().bind(1, device_id).step();
     s.put_backup.reset()
         .bind(1, backup_id)
@@ -320,6 +337,20 @@ class SqliteStorage final : public Storage {
  private:
   void prepare() { statements_ = std::make_unique<Statements>(db_); }
 
+  bool is_member(const Bytes& pair_id, const Bytes& device_id) override {
+    auto it = members_.find(pair_id);
+    if (it == members_.end()) {
+      auto& q = statements_->members_of;
+      q.reset().bind(1, pair_id);
+      std::array<Bytes, 2> found;
+      for (size_t i = 0; i < 2 && q.step(); ++i) found[i] = q.blob(0);
+      q.reset();
+      if (found[0].empty()) return false;  // no such pair
+      it = members_.emplace(pair_id, std::move(found)).first;
+    }
+    return !device_id.empty() && (it->second[0] == device_id || it->second[1] == device_id);
+  }
+
   // The pair a device belongs to, if any.
   std::optional<Bytes> pair_of(const Bytes& device_id) {
     auto& q = statements_->find_member;
@@ -373,6 +404,7 @@ class SqliteStorage final : public Storage {
   std::unique_ptr<sqlite::Checkpointer> checkpointer_;
   std::unique_ptr<DataDirLock> lock_;  // released last, after the database is closed
   std::unordered_map<Bytes, uint64_t> next_sequence_;
+  std::unordered_map<Bytes, std::array<Bytes, 2>> members_;  // the storage thread's view
 };
 
 }  // namespace

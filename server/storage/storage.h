@@ -55,7 +55,7 @@ struct AppendResult {
   uint64_t stored_at_ms = 0;
 };
 
-enum class TombstoneStatus { ok, not_found, forbidden, already_deleted };
+enum class TombstoneStatus { ok, not_found, forbidden, already_deleted, no_pair };
 
 struct TombstoneResult {
   TombstoneStatus status = TombstoneStatus::ok;
@@ -92,6 +92,7 @@ class Storage {
   virtual void after_batch() {}
 
   // Writes: only between begin_batch() and commit_batch().
+  // no_pair also when the sender is no longer a member of the pair.
   virtual AppendResult append(const AppendRequest& req) = 0;
   virtual TombstoneResult tombstone(const Bytes& pair_id, const Bytes& requester, uint64_t sequence,
                                     uint64_t now_ms) = 0;
@@ -101,8 +102,16 @@ class Storage {
   virtual void delete_pair(const Bytes& pair_id) = 0;
   // Puts `replacement` in the place of member `old_device_id`, keeping the pair
   // id and its events; the old device's backup now belongs to the replacement.
-  virtual ReplaceStatus replace_member(const Bytes& pair_id, const Bytes& old_device_id,
-                                       const PairMember& replacement, uint64_t now_ms) = 0;
+  // Refused (no_member) unless both `staying_device_id` and `old_device_id` are
+  // still the pair's members.
+  virtual ReplaceStatus replace_member(const Bytes& pair_id, const Bytes& staying_device_id,
+                                       const Bytes& old_device_id, const PairMember& replacement,
+                                       uint64_t now_ms) = 0;
+  // Whether the device is a member of the pair right now (also inside a batch,
+  // where it sees the batch's own changes). append() and tombstone() check it
+  // themselves: a device the network thread still believes paired may have been
+  // replaced or unpaired by an earlier write of the same batch.
+  virtual bool is_member(const Bytes& pair_id, const Bytes& device_id) = 0;
   // Stores the device's backup under `backup_id`, replacing its previous one.
   // false if the device is not a member of `pair_id` (any more), or the id is
   // taken by another device's backup.

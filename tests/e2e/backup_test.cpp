@@ -134,5 +134,40 @@ TEST(DeviceReplacement, TheNewDeviceTakesTheLostOnesPlaceWithTheHistory) {
   EXPECT_EQ(x.conn->next().error().code(), v1::ERROR_CODE_NOT_PAIRED);
 }
 
+std::string replace_code(Device& d) {
+  auto req = d.conn->frame(d.next_request++);
+  req.mutable_request_pairing_code()->set_replace_partner(true);
+  d.conn->send(req);
+  return d.conn->expect(Body::kPairingCode).pairing_code().code();
+}
+
+// Both partners ask for a code to replace the other; the first redemption wins
+// and the loser's code is dead: it cannot pull the pair away from its new members.
+TEST(DeviceReplacement, ACodeDiesWhenItsDeviceIsReplaced) {
+  MenddProcess mendd;
+  auto [a, b] = make_pair(mendd.port());
+  const std::string code_of_a = replace_code(a);  // would replace b
+  const std::string code_of_b = replace_code(b);  // would replace a
+
+  Device n2 = fresh(mendd.port());
+  auto r = n2.conn->frame(n2.next_request++);
+  r.mutable_redeem_pairing_code()->set_code(code_of_b);
+  n2.conn->send(r);
+  EXPECT_EQ(n2.conn->expect(Body::kPaired).paired().replaced_device_id(), a.id.device_id);
+  EXPECT_EQ(a.conn->expect(Body::kPairEnded).pair_ended().reason(),
+            v1::PAIR_END_REASON_DEVICE_REPLACED);
+
+  Device n = fresh(mendd.port());
+  auto late = n.conn->frame(n.next_request++);
+  late.mutable_redeem_pairing_code()->set_code(code_of_a);
+  n.conn->send(late);
+  EXPECT_EQ(n.conn->next().error().code(), v1::ERROR_CODE_CODE_NOT_FOUND);
+  // The pair is b and n2, and a is out for good.
+  EXPECT_TRUE(a.reconnect(mendd.port()).pair_id().empty());
+  const auto rec_b = b.reconnect(mendd.port());
+  EXPECT_EQ(rec_b.partner_device_id(), n2.id.device_id);
+  EXPECT_EQ(count_rows(mendd.database(), "pair_members"), 2);
+}
+
 }  // namespace
 }  // namespace mend::test
