@@ -1,6 +1,7 @@
 #include "relay/server_state.h"
 
 #include "relay/device_session.h"
+#include "relay/rate_key.h"
 
 namespace mend::server {
 
@@ -76,7 +77,7 @@ bool ServerState::pairing_attempt_allowed(const std::string& ip) {
       it = it->second.full() ? pairing_buckets_.erase(it) : std::next(it);
     rendezvous_.prune();
   }
-  auto [it, _] = pairing_buckets_.try_emplace(ip, per_minute / 60.0, per_minute);
+  auto [it, _] = pairing_buckets_.try_emplace(rate_key(ip), per_minute / 60.0, per_minute);
   return it->second.try_take();
 }
 
