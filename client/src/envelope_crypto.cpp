@@ -35,6 +35,12 @@ SecretBytes message_key(const SecretBytes& epoch_key, uint64_t sender_counter) {
   return derive_subkey(epoch_key.view(), sender_counter, kdf_context::kMessage, kEpochKeyBytes);
 }
 
+SecretBytes epoch_key_from_root(const SecretBytes& pair_root_key, uint32_t epoch) {
+  if (pair_root_key.size() != kEpochKeyBytes)
+    throw std::invalid_argument("epoch_key_from_root: the pair root key must be 32 bytes");
+  return derive_subkey(pair_root_key.view(), epoch, kdf_context::kEpoch, kEpochKeyBytes);
+}
+
 namespace detail {
 
 std::string seal_envelope_with_nonce(std::string_view plaintext, std::string_view header_bytes,

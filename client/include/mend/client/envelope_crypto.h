@@ -28,6 +28,11 @@ size_t padded_length(size_t plaintext_size);
 // tag), for checking EnvelopeHeader.padded_length on receipt.
 size_t padded_length_of_ciphertext(size_t ciphertext_size);
 
+// The history key of `epoch` for a freshly paired couple:
+// crypto_kdf(pair_root_key, id = epoch, context "mendepch"), 32 bytes. Both devices
+// derive epoch 1 from the pair root key right after pairing, so no key has to travel.
+SecretBytes epoch_key_from_root(const SecretBytes& pair_root_key, uint32_t epoch);
+
 // Per-message key: crypto_kdf(epoch_key, id = sender_counter, context "mendmsg_"), 32 bytes.
 SecretBytes message_key(const SecretBytes& epoch_key, uint64_t sender_counter);
 

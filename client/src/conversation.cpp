@@ -1,0 +1,145 @@
+#include "mend/client/conversation.h"
+
+#include "mend/client/envelope_crypto.h"
+#include "mend/client/error.h"
+#include "mend/client/receiver.h"
+#include "mend/common/ids.h"
+#include "mend/common/secret_bytes.h"
+#include "mend/v1/content.pb.h"
+#include "mend/v1/wire.pb.h"
+
+namespace mend::client {
+
+namespace {
+constexpr uint32_t kContentVersion = 1;
+}  // namespace
+
+std::string new_client_message_id() {
+  const uint64_t us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
+  std::string id = random_bytes(kClientMessageIdBytes);
+  for (int i = 0; i < 8; ++i) id[static_cast<size_t>(i)] = static_cast<char>((us >> (56 - 8 * i)) & 0xff);
+  return id;
+}
+
+Conversation::Conversation(Keystore& keystore, HistoryStore& store)
+    : keystore_(keystore), store_(store) {
+  if (!keystore_.pair()) throw Error(Errc::kNotPaired, "run `mend pair` or `mend join CODE` first");
+}
+
+void Conversation::check_relay(const Session& session) const {
+  const PairRecord& pair = *keystore_.pair();
+  if (!pair.server_id.empty() && pair.server_id != session.server_id())
+    throw Error(Errc::kServerChanged,
+                "the pair was made on another server (or the server lost its data)");
+  const AuthenticatedEvent& a = session.authenticated();
+  if (a.pair_id.empty())
+    throw Error(Errc::kPairEnded,
+                "the server has no pair for this device any more (your partner probably "
+                "unpaired); run `mend unpair` to clear it here");
+  if (a.pair_id != pair.pair_id)
+    throw Error(Errc::kPairEnded, "the server knows this device in another pair");
+  if (a.partner_device_id != pair.partner_device_id || a.partner_public_key != pair.partner_identity_key)
+    throw Error(Errc::kPartnerKeyChanged,
+                "the server says your partner now uses a different device key. This device "
+                "refuses to talk to it. If your partner really changed devices, check with "
+                "them in person, then unpair and pair again.");
+}
+
+std::string Conversation::seal(std::string_view text, uint64_t counter,
+                               std::string_view previous_hash, bool ephemeral,
+                               std::string& header_out, std::string& cmid_out) {
+  const PairRecord& pair = *keystore_.pair();
+  const auto key = pair.epoch_keys.find(pair.current_epoch);
+  if (key == pair.epoch_keys.end())
+    throw Error(Errc::kKeystoreDamaged, "no history key for the current epoch");
+
+  v1::content::Content content;
+  content.set_schema_version(kContentVersion);
+  content.mutable_text()->set_body(std::string(text));
+  std::string plain = content.SerializeAsString();
+
+  cmid_out = new_client_message_id();
+  v1::EnvelopeHeader h;
+  h.set_pair_id(pair.pair_id);
+  h.set_sender_device_id(keystore_.identity().device_id());
+  h.set_sender_counter(counter);
+  h.set_epoch(pair.current_epoch);
+  h.set_kind(ephemeral ? v1::ENVELOPE_KIND_EPHEMERAL : v1::ENVELOPE_KIND_STORED);
+  h.set_client_message_id(cmid_out);
+  h.set_padded_length(static_cast<uint32_t>(padded_length(plain.size())));
+  h.set_previous_hash(std::string(previous_hash));
+  h.set_content_version(kContentVersion);
+  header_out = h.SerializeAsString();
+  std::string ciphertext = seal_envelope(plain, header_out, key->second, counter);
+  wipe(plain);
+  return ciphertext;
+}
+
+WireEnvelope Conversation::compose(std::string_view text) {
+  const ChainHead head = store_.own_head();
+  WireEnvelope env;
+  env.ciphertext = seal(text, head.counter + 1, head.hash, false, env.header, env.client_message_id);
+  store_.add_outgoing(head.counter + 1, env, envelope_hash(env.header, env.ciphertext), text);
+  return env;
+}
+
+size_t Conversation::flush(Session& session) {
+  size_t n = 0;
+  for (const WireEnvelope& env : store_.pending_outgoing()) {
+    const AckEvent ack = session.send_stored(env.header, env.ciphertext);
+    if (ack.client_message_id != env.client_message_id)
+      throw Error(Errc::kProtocolViolation, "an Ack for another message");
+    store_.mark_acknowledged(env.client_message_id, ack.sequence, ack.stored_at_ms);
+    ++n;
+  }
+  return n;
+}
+
+void Conversation::send_ephemeral(Session& session, std::string_view text) {
+  std::string header, cmid;
+  const std::string ciphertext = seal(text, 0, {}, true, header, cmid);
+  session.send_ephemeral(header, ciphertext);
+}
+
+SyncReport Conversation::sync(Session& session, std::chrono::milliseconds timeout,
+                              std::chrono::milliseconds gap_grace) {
+  const PairRecord& pair = *keystore_.pair();
+  Receiver receiver(store_, ReceiveContext{pair.pair_id, pair.partner_device_id, &pair.epoch_keys},
+                    gap_grace);
+  SyncReport report;
+  const uint32_t request = session.subscribe(store_.stream_position());
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool caught_up = false;
+  while (!caught_up || receiver.holding()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      if (!caught_up) throw Error(Errc::kTimeout, "the server did not finish sending the history");
+      break;
+    }
+    auto e = session.next_event(std::min(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
+                                         std::chrono::milliseconds(100)));
+    receiver.settle_gaps();
+    if (!e) continue;
+    if (auto* d = std::get_if<DeliveredEvent>(&*e)) {
+      receiver.on_event(*d);
+    } else if (auto* c = std::get_if<CaughtUpEvent>(&*e)) {
+      if (c->request_id == request) {
+        receiver.on_caught_up(c->last_sequence);
+        caught_up = true;
+      }
+    } else if (std::holds_alternative<PairEndedEvent>(*e)) {
+      report.pair_ended = true;
+      break;
+    } else if (auto* err = std::get_if<ServerErrorEvent>(&*e)) {
+      if (err->fatal || err->request_id == request) throw_server_error(*err);
+    }
+  }
+  receiver.settle_gaps(true);
+  report.received = receiver.accepted();
+  report.problems = receiver.problems();
+  return report;
+}
+
+}  // namespace mend::client
