@@ -1,0 +1,186 @@
+// End to end with the real binaries: two `mend` processes with their own keystores
+// against a real mendd on loopback.
+
+#include "e2e.h"
+#include "mend_cli.h"
+#include "mend/common/hex.h"
+
+namespace mend::test {
+namespace {
+
+// The string values of `key` in `json`, in order (enough for mend's flat output).
+std::vector<std::string> json_strings(const std::string& json, const std::string& key) {
+  std::vector<std::string> out;
+  const std::string needle = "\"" + key + "\":\"";
+  for (size_t at = json.find(needle); at != std::string::npos; at = json.find(needle, at)) {
+    at += needle.size();
+    std::string v;
+    while (at < json.size() && json[at] != '"') {
+      if (json[at] == '\\' && at + 1 < json.size()) {
+        ++at;
+        v.push_back(json[at] == 'n' ? '\n' : json[at]);
+      } else {
+        v.push_back(json[at]);
+      }
+      ++at;
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+std::string json_string(const std::string& json, const std::string& key) {
+  auto v = json_strings(json, key);
+  return v.empty() ? "" : v.front();
+}
+
+class MendCliTest : public ::testing::Test {
+ protected:
+  MenddProcess mendd;
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("mend-cli-" + to_hex(random_bytes(6)));
+
+  void SetUp() override { std::filesystem::create_directories(dir); }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+
+  std::map<std::string, std::string> env(const std::string& passphrase = "pass phrase") {
+    return {{"MEND_PASSPHRASE", passphrase},
+            {"MEND_SERVER", "ws://127.0.0.1:" + std::to_string(mendd.port()) + "/v1"}};
+  }
+  std::vector<std::string> args(const std::string& who, std::vector<std::string> rest) {
+    std::vector<std::string> a{"--keystore", (dir / who).string(), "--json"};
+    a.insert(a.end(), rest.begin(), rest.end());
+    return a;
+  }
+  MendResult mend(const std::string& who, std::vector<std::string> rest) {
+    return MendCli::run(args(who, std::move(rest)), env());
+  }
+  void init(const std::string& who) {
+    auto r = mend(who, {"init", "--kdf-cost", "interactive"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  struct PairingRun {
+    MendResult a, b;
+    std::string words_a, words_b;
+  };
+  // A runs `pair`, B runs `join CODE`; each is told the words the other printed,
+  // unless `words_for_a` replaces what A is told.
+  PairingRun pair(const std::string& words_for_a = {}) {
+    MendCli a(args("a", {"pair", "--confirm-sas", "-", "--timeout", "30"}), env());
+    const std::string code = json_string(a.read_line(20s), "code");
+    EXPECT_FALSE(code.empty());
+    MendCli b(args("b", {"join", code, "--confirm-sas", "-", "--timeout", "30"}), env());
+    PairingRun run;
+    run.words_a = json_string(a.read_line(20s), "words");
+    run.words_b = json_string(b.read_line(20s), "words");
+    a.write_line(words_for_a.empty() ? run.words_b : words_for_a);
+    b.write_line(run.words_a);
+    run.a = a.wait(40s);
+    run.b = b.wait(40s);
+    return run;
+  }
+};
+
+TEST_F(MendCliTest, TwoPartnersPairSendBothWaysAndReadTheSameHistory) {
+  init("a");
+  init("b");
+  const PairingRun p = pair();
+  ASSERT_EQ(p.a.exit_code, 0) << p.a.err;
+  ASSERT_EQ(p.b.exit_code, 0) << p.b.err;
+  EXPECT_EQ(p.words_a, p.words_b);
+  EXPECT_EQ(std::count(p.words_a.begin(), p.words_a.end(), ' '), 4) << p.words_a;
+  const std::string number = json_string(p.a.out, "safety_number");
+  EXPECT_EQ(number.size(), 71u) << "12 groups of 5 digits";
+  EXPECT_EQ(number, json_string(p.b.out, "safety_number"));
+  EXPECT_EQ(json_string(mend("b", {"verify"}).out, "safety_number"), number);
+
+  const std::vector<std::string> said = {"I felt unheard on Sunday", "Thank you for saying so",
+                                         "Can we talk tonight?"};
+  ASSERT_EQ(mend("a", {"send", said[0]}).exit_code, 0);
+  ASSERT_EQ(mend("b", {"send", said[1]}).exit_code, 0);
+  ASSERT_EQ(mend("a", {"send", said[2]}).exit_code, 0);
+
+  const MendResult log_a = mend("a", {"log"});
+  const MendResult log_b = mend("b", {"log"});
+  ASSERT_EQ(log_a.exit_code, 0) << log_a.err;
+  ASSERT_EQ(log_b.exit_code, 0) << log_b.err;
+  EXPECT_EQ(json_strings(log_a.out, "text"), said);
+  EXPECT_EQ(json_strings(log_b.out, "text"), said);
+  EXPECT_EQ(json_strings(log_a.out, "from"),
+            (std::vector<std::string>{"me", "partner", "me"}));
+  EXPECT_EQ(json_strings(log_b.out, "from"),
+            (std::vector<std::string>{"partner", "me", "partner"}));
+  EXPECT_EQ(log_a.out.find("\"problems\":[]") != std::string::npos, true) << log_a.out;
+
+  // The relay holds ciphertext only; the local history is encrypted at rest too.
+  ASSERT_EQ(count_rows(mendd.database(), "events"), 3);
+  for (const auto& s : said) {
+    EXPECT_FALSE(file_contains(mendd.database(), s)) << s;
+    EXPECT_FALSE(file_contains(mendd.database().string() + "-wal", s)) << s;
+    for (const auto& f : std::filesystem::directory_iterator(dir))
+      EXPECT_FALSE(file_contains(f.path(), s)) << f.path();
+  }
+
+  // A unpairs alone: the relay forgets the pair; B is told and keeps its copy.
+  const MendResult un = mend("a", {"unpair"});
+  ASSERT_EQ(un.exit_code, 0) << un.err;
+  EXPECT_EQ(count_rows(mendd.database(), "pairs"), 0);
+  EXPECT_EQ(count_rows(mendd.database(), "events"), 0);
+  const MendResult after = mend("b", {"log"});
+  EXPECT_EQ(after.exit_code, 6) << after.err;
+  EXPECT_NE(after.err.find("no pair"), std::string::npos) << after.err;
+  EXPECT_EQ(json_strings(mend("b", {"log", "--offline"}).out, "text"), said);
+  EXPECT_EQ(mend("a", {"send", "anyone?"}).exit_code, 6);
+}
+
+TEST_F(MendCliTest, MismatchingWordsStopPairingOnBothDevices) {
+  init("a");
+  init("b");
+  const PairingRun p = pair("abacus acrobat admiral airship alcove");
+  EXPECT_EQ(p.a.exit_code, 7) << p.a.err;
+  EXPECT_NE(p.a.err.find("do not match"), std::string::npos) << p.a.err;
+  EXPECT_EQ(p.b.exit_code, 7) << p.b.err;
+  EXPECT_NE(p.b.err.find("partner stopped"), std::string::npos) << p.b.err;
+  EXPECT_EQ(count_rows(mendd.database(), "pairs"), 0) << "the relay pair is ended";
+  for (const char* who : {"a", "b"}) {
+    const MendResult s = mend(who, {"send", "hello"});
+    EXPECT_EQ(s.exit_code, 6) << who << s.err;
+  }
+}
+
+TEST_F(MendCliTest, WrongPassphraseIsSaidPlainly) {
+  init("a");
+  const MendResult r = MendCli::run(args("a", {"status", "--offline"}), env("not the passphrase"));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("wrong passphrase"), std::string::npos) << r.err;
+  EXPECT_EQ(json_string(r.out, "code"), "wrong-passphrase");
+}
+
+TEST_F(MendCliTest, DamagedKeystoreIsDetectedAndKept) {
+  init("a");
+  const auto path = dir / "a";
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 10);
+  const auto size = std::filesystem::file_size(path);
+  const MendResult r = mend("a", {"status", "--offline"});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("damaged"), std::string::npos) << r.err;
+  EXPECT_EQ(std::filesystem::file_size(path), size) << "nothing is overwritten";
+  EXPECT_EQ(mend("a", {"init", "--kdf-cost", "interactive"}).exit_code, 4);
+}
+
+TEST_F(MendCliTest, UnreachableServerAndMissingPartnerAreExplained) {
+  init("a");
+  EXPECT_EQ(mend("a", {"send", "hello"}).exit_code, 6);
+  const MendResult r =
+      MendCli::run(args("a", {"--server", "ws://127.0.0.1:1/v1", "status"}), env());
+  EXPECT_EQ(r.exit_code, 5);
+  EXPECT_NE(r.err.find("cannot reach the server"), std::string::npos) << r.err;
+  const MendResult usage = mend("a", {"frobnicate"});
+  EXPECT_EQ(usage.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace mend::test
