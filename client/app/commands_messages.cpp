@@ -2,6 +2,7 @@
 
 #include <ctime>
 #include <iostream>
+#include <thread>
 
 #include "commands.h"
 #include "exit_codes.h"
@@ -27,16 +28,29 @@ std::string problem_json(const client::Problem& p) {
       .add("at_ms", p.at_ms).str();
 }
 
-// Sends what waits in the outbox and receives what the partner sent. Returns the
-// sync report; throws on connection and security failures.
+// Sends what waits in the outbox and receives what the partner sent. A dropped or
+// refused connection is tried again, twice, after 0.5 s and 1 s: the outbox resends
+// the same envelopes (same client message ids), so nothing is stored twice.
+// Throws on the last connection failure and on security failures.
 client::SyncReport exchange(AppContext& ctx, client::Keystore& ks, client::Conversation& conv,
                             size_t& sent) {
-  auto session = ctx.connect(ks);
-  conv.check_relay(*session);
-  sent = conv.flush(*session);
-  client::SyncReport report = conv.sync(*session, kSyncTimeout);
-  session->close();
-  return report;
+  constexpr int kAttempts = 3;
+  auto backoff = std::chrono::milliseconds(500);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      auto session = ctx.connect(ks);
+      conv.check_relay(*session);
+      sent = conv.flush(*session);
+      client::SyncReport report = conv.sync(*session, kSyncTimeout);
+      session->close();
+      return report;
+    } catch (const Error& e) {
+      const bool retry = e.code() == Errc::kServerUnreachable || e.code() == Errc::kConnectionLost;
+      if (!retry || attempt == kAttempts) throw;
+      std::this_thread::sleep_for(backoff);
+      backoff *= 2;
+    }
+  }
 }
 
 int report_problems(AppContext& ctx, const client::SyncReport& r) {

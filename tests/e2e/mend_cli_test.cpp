@@ -151,6 +151,33 @@ TEST_F(MendCliTest, MismatchingWordsStopPairingOnBothDevices) {
   }
 }
 
+TEST_F(MendCliTest, PairingSurvivesARestartMidWayWithTheSameWords) {
+  init("a");
+  init("b");
+  auto a = std::make_unique<MendCli>(args("a", {"pair", "--confirm-sas", "-", "--timeout", "30"}),
+                                     env());
+  const std::string code = json_string(a->read_line(20s), "code");
+  MendCli b(args("b", {"join", code, "--confirm-sas", "-", "--timeout", "30"}), env());
+  const std::string words_a = json_string(a->read_line(20s), "words");
+  const std::string words_b = json_string(b.read_line(20s), "words");
+  a.reset();  // killed while the words are on screen, before anyone confirmed
+  b.write_line(words_a);
+
+  // Run again: it resumes from the keystore (no new code) and shows the same words.
+  MendCli again(args("a", {"pair", "--confirm-sas", "-", "--timeout", "30"}), env());
+  const std::string line = again.read_line(20s);
+  EXPECT_EQ(json_string(line, "event"), "sas") << line;
+  EXPECT_EQ(json_string(line, "words"), words_a);
+  again.write_line(words_b);
+  const MendResult ra = again.wait(40s);
+  const MendResult rb = b.wait(40s);
+  ASSERT_EQ(ra.exit_code, 0) << ra.err;
+  ASSERT_EQ(rb.exit_code, 0) << rb.err;
+  EXPECT_EQ(json_string(ra.out, "safety_number"), json_string(rb.out, "safety_number"));
+  ASSERT_EQ(mend("a", {"send", "still us"}).exit_code, 0);
+  EXPECT_EQ(json_strings(mend("b", {"log"}).out, "text"), std::vector<std::string>{"still us"});
+}
+
 TEST_F(MendCliTest, WrongPassphraseIsSaidPlainly) {
   init("a");
   const MendResult r = MendCli::run(args("a", {"status", "--offline"}), env("not the passphrase"));
