@@ -75,6 +75,7 @@ void run_status(AppContext& ctx, bool offline) {
     pending = store.pending_outgoing().size();
     problems = store.problems().size();
     j.add("partner_device_id", to_hex(ks.pair()->partner_device_id));
+    j.add("epoch", static_cast<uint64_t>(ks.pair()->current_epoch));
     j.add("messages", static_cast<uint64_t>(store.messages().size()));
     j.add("unsent", static_cast<uint64_t>(pending));
     j.add("problems", static_cast<uint64_t>(problems));

@@ -1,4 +1,4 @@
-// mend send TEXT | log
+// mend send TEXT | log | rotate
 
 #include <ctime>
 #include <iostream>
@@ -129,6 +129,7 @@ void run_log(AppContext& ctx, bool offline, int& exit_code) {
   if (ctx.json()) {
     JsonArray list;
     for (const auto& m : messages) {
+      if (m.kind == client::StoredMessage::Kind::kKeyUpdate) continue;  // not a message
       const char* state = m.state == client::StoredMessage::State::kPending   ? "pending"
                           : m.state == client::StoredMessage::State::kDeleted ? "deleted"
                                                                               : "stored";
@@ -144,7 +145,9 @@ void run_log(AppContext& ctx, bool offline, int& exit_code) {
     for (const auto& m : messages) {
       std::string line = clock_time(m.stored_at_ms) + "  " + (m.from_me ? "me     " : "partner") +
                          "  ";
-      if (m.state == client::StoredMessage::State::kDeleted)
+      if (m.kind == client::StoredMessage::Kind::kKeyUpdate)
+        line += "-- " + m.text + " --";
+      else if (m.state == client::StoredMessage::State::kDeleted)
         line += "(deleted)";
       else
         line += m.text;
@@ -160,6 +163,26 @@ void run_log(AppContext& ctx, bool offline, int& exit_code) {
   exit_code = report_problems(ctx, report);
 }
 
+void run_rotate(AppContext& ctx, int& exit_code) {
+  client::Keystore ks = ctx.open_keystore();
+  auto history = ctx.open_history(ks);
+  client::Conversation conv(ks, *history);
+  {
+    // Refuse before making a key if the relay's view is wrong (changed partner key).
+    auto session = ctx.connect(ks);
+    conv.check_relay(*session);
+    session->close();
+  }
+  const uint32_t epoch = conv.rotate_epoch();
+  size_t sent = 0;
+  const client::SyncReport report = exchange(ctx, ks, conv, sent);
+  if (ctx.json()) ctx.emit_json(JsonObject().add("epoch", static_cast<uint64_t>(epoch)).str());
+  ctx.say("New history key: epoch " + std::to_string(epoch) +
+          ". Messages from now on use it; your partner's device receives it with the next "
+          "messages it fetches.");
+  exit_code = report_problems(ctx, report);
+}
+
 }  // namespace
 
 void add_message_commands(CLI::App& root, AppContext& ctx, int& exit_code) {
@@ -172,6 +195,10 @@ void add_message_commands(CLI::App& root, AppContext& ctx, int& exit_code) {
   auto offline = std::make_shared<bool>(false);
   log->add_flag("--offline", *offline, "only show what this device holds");
   log->callback([&ctx, offline, &exit_code] { run_log(ctx, *offline, exit_code); });
+
+  auto* rotate = root.add_subcommand(
+      "rotate", "start a new history key epoch (sent to the partner inside the pair)");
+  rotate->callback([&ctx, &exit_code] { run_rotate(ctx, exit_code); });
 }
 
 }  // namespace mend::app

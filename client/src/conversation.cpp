@@ -1,5 +1,7 @@
 #include "mend/client/conversation.h"
 
+#include <algorithm>
+
 #include "mend/client/envelope_crypto.h"
 #include "mend/client/error.h"
 #include "mend/client/receiver.h"
@@ -47,18 +49,22 @@ void Conversation::check_relay(const Session& session) const {
                 "them in person, then unpair and pair again.");
 }
 
-std::string Conversation::seal(std::string_view text, uint64_t counter,
+namespace {
+std::string text_content(std::string_view text) {
+  v1::content::Content content;
+  content.set_schema_version(kContentVersion);
+  content.mutable_text()->set_body(std::string(text));
+  return content.SerializeAsString();
+}
+}  // namespace
+
+std::string Conversation::seal(std::string_view plain, uint64_t counter,
                                std::string_view previous_hash, bool ephemeral,
                                std::string& header_out, std::string& cmid_out) {
   const PairRecord& pair = *keystore_.pair();
   const auto key = pair.epoch_keys.find(pair.current_epoch);
   if (key == pair.epoch_keys.end())
     throw Error(Errc::kKeystoreDamaged, "no history key for the current epoch");
-
-  v1::content::Content content;
-  content.set_schema_version(kContentVersion);
-  content.mutable_text()->set_body(std::string(text));
-  std::string plain = content.SerializeAsString();
 
   cmid_out = new_client_message_id();
   v1::EnvelopeHeader h;
@@ -72,17 +78,48 @@ std::string Conversation::seal(std::string_view text, uint64_t counter,
   h.set_previous_hash(std::string(previous_hash));
   h.set_content_version(kContentVersion);
   header_out = h.SerializeAsString();
-  std::string ciphertext = seal_envelope(plain, header_out, key->second, counter);
-  wipe(plain);
-  return ciphertext;
+  return seal_envelope(plain, header_out, key->second, counter);
+}
+
+WireEnvelope Conversation::compose_content(std::string_view plain, std::string_view note,
+                                           bool key_update) {
+  const ChainHead head = store_.own_head();
+  WireEnvelope env;
+  env.ciphertext = seal(plain, head.counter + 1, head.hash, false, env.header, env.client_message_id);
+  store_.add_outgoing(head.counter + 1, env, envelope_hash(env.header, env.ciphertext), note,
+                      key_update ? StoredMessage::Kind::kKeyUpdate : StoredMessage::Kind::kText);
+  return env;
 }
 
 WireEnvelope Conversation::compose(std::string_view text) {
-  const ChainHead head = store_.own_head();
-  WireEnvelope env;
-  env.ciphertext = seal(text, head.counter + 1, head.hash, false, env.header, env.client_message_id);
-  store_.add_outgoing(head.counter + 1, env, envelope_hash(env.header, env.ciphertext), text);
+  std::string plain = text_content(text);
+  WireEnvelope env = compose_content(plain, text, false);
+  wipe(plain);
   return env;
+}
+
+uint32_t Conversation::rotate_epoch() {
+  PairRecord& pair = *keystore_.mutable_pair();
+  const uint32_t newest = pair.epoch_keys.empty() ? 0 : pair.epoch_keys.rbegin()->first;
+  const uint32_t epoch =
+      next_owned_epoch(newest, keystore_.identity().device_id(), pair.partner_device_id);
+  // Saved before it is announced, so a crash can lose an announcement, never the key.
+  pair.epoch_keys.emplace(epoch, SecretBytes::random(kEpochKeyBytes));
+  keystore_.save();
+
+  v1::content::Content content;
+  content.set_schema_version(kContentVersion);
+  content.mutable_key_update()->set_epoch(epoch);
+  const SecretBytes& key = pair.epoch_keys.at(epoch);
+  content.mutable_key_update()->set_key(key.data(), key.size());
+  std::string plain = content.SerializeAsString();
+  wipe(*content.mutable_key_update()->mutable_key());
+  compose_content(plain, "new history key (epoch " + std::to_string(epoch) + ")", true);
+  wipe(plain);
+
+  pair.current_epoch = epoch;
+  keystore_.save();
+  return epoch;
 }
 
 size_t Conversation::flush(Session& session) {
@@ -99,14 +136,25 @@ size_t Conversation::flush(Session& session) {
 
 void Conversation::send_ephemeral(Session& session, std::string_view text) {
   std::string header, cmid;
-  const std::string ciphertext = seal(text, 0, {}, true, header, cmid);
+  std::string plain = text_content(text);
+  const std::string ciphertext = seal(plain, 0, {}, true, header, cmid);
+  wipe(plain);
   session.send_ephemeral(header, ciphertext);
 }
 
 SyncReport Conversation::sync(Session& session, std::chrono::milliseconds timeout,
                               std::chrono::milliseconds gap_grace) {
-  const PairRecord& pair = *keystore_.pair();
-  Receiver receiver(store_, ReceiveContext{pair.pair_id, pair.partner_device_id, &pair.epoch_keys},
+  PairRecord& pair = *keystore_.mutable_pair();
+  // A partner's new history key joins the keystore at once (later messages of this
+  // same sync need it), and becomes this device's sending epoch if it is newer.
+  auto on_key_update = [this, &pair](uint32_t epoch, SecretBytes key) {
+    pair.epoch_keys.emplace(epoch, std::move(key));
+    pair.current_epoch = std::max(pair.current_epoch, epoch);
+    keystore_.save();
+  };
+  Receiver receiver(store_,
+                    ReceiveContext{pair.pair_id, pair.partner_device_id, &pair.epoch_keys,
+                                   keystore_.identity().device_id(), on_key_update},
                     gap_grace);
   SyncReport report;
   const uint32_t request = session.subscribe(store_.stream_position());

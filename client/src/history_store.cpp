@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS messages (
   envelope_hash BLOB NOT NULL,
   text BLOB,
   state INTEGER NOT NULL,
+  kind INTEGER NOT NULL DEFAULT 0,
   UNIQUE (pair_id, from_me, client_message_id),
   UNIQUE (pair_id, from_me, sender_counter)
 );
@@ -120,11 +121,11 @@ ChainHead HistoryStore::own_head() { return head(db_, pair_id_, 1); }
 ChainHead HistoryStore::partner_head() { return head(db_, pair_id_, 0); }
 
 void HistoryStore::add_outgoing(uint64_t counter, const WireEnvelope& env, std::string_view hash,
-                                std::string_view text) {
+                                std::string_view text, StoredMessage::Kind kind) {
   Statement s(db_,
               "INSERT INTO messages (pair_id, sequence, from_me, sender_counter, "
-              "client_message_id, created_at_ms, header, ciphertext, envelope_hash, text, state) "
-              "VALUES (?, NULL, 1, ?, ?, ?, ?, ?, ?, ?, 0)");
+              "client_message_id, created_at_ms, header, ciphertext, envelope_hash, text, state, "
+              "kind) VALUES (?, NULL, 1, ?, ?, ?, ?, ?, ?, ?, 0, ?)");
   s.bind_blob(1, pair_id_)
       .bind(2, static_cast<int64_t>(counter))
       .bind_blob(3, env.client_message_id)
@@ -132,7 +133,8 @@ void HistoryStore::add_outgoing(uint64_t counter, const WireEnvelope& env, std::
       .bind_blob(5, env.header)
       .bind_blob(6, env.ciphertext)
       .bind_blob(7, hash)
-      .bind_blob(8, seal_text(env.client_message_id, text));
+      .bind_blob(8, seal_text(env.client_message_id, text))
+      .bind(9, static_cast<int64_t>(kind));
   s.run();
 }
 
@@ -178,11 +180,11 @@ std::optional<WireEnvelope> HistoryStore::envelope_at(uint64_t sequence) {
 
 void HistoryStore::add_incoming(uint64_t sequence, uint64_t stored_at_ms, uint64_t counter,
                                 const WireEnvelope& env, std::string_view hash,
-                                std::string_view text) {
+                                std::string_view text, StoredMessage::Kind kind) {
   Statement s(db_,
               "INSERT INTO messages (pair_id, sequence, from_me, sender_counter, "
               "client_message_id, stored_at_ms, created_at_ms, header, ciphertext, "
-              "envelope_hash, text, state) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, 1)");
+              "envelope_hash, text, state, kind) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)");
   s.bind_blob(1, pair_id_)
       .bind(2, static_cast<int64_t>(sequence))
       .bind(3, static_cast<int64_t>(counter))
@@ -192,7 +194,8 @@ void HistoryStore::add_incoming(uint64_t sequence, uint64_t stored_at_ms, uint64
       .bind_blob(7, env.header)
       .bind_blob(8, env.ciphertext)
       .bind_blob(9, hash)
-      .bind_blob(10, seal_text(env.client_message_id, text));
+      .bind_blob(10, seal_text(env.client_message_id, text))
+      .bind(11, static_cast<int64_t>(kind));
   s.run();
 }
 
@@ -245,7 +248,7 @@ std::vector<Problem> HistoryStore::problems() {
 std::vector<StoredMessage> HistoryStore::messages() {
   Statement s(db_,
               "SELECT sequence, from_me, sender_counter, client_message_id, stored_at_ms, "
-              "created_at_ms, text, state FROM messages WHERE pair_id = ? "
+              "created_at_ms, text, state, kind FROM messages WHERE pair_id = ? "
               "ORDER BY sequence IS NULL, sequence, sender_counter");
   s.bind_blob(1, pair_id_);
   std::vector<StoredMessage> out;
@@ -258,6 +261,7 @@ std::vector<StoredMessage> HistoryStore::messages() {
     m.stored_at_ms = static_cast<uint64_t>(s.integer(4));
     m.created_at_ms = static_cast<uint64_t>(s.integer(5));
     m.state = static_cast<StoredMessage::State>(s.integer(7));
+    m.kind = static_cast<StoredMessage::Kind>(s.integer(8));
     if (!s.is_null(6)) m.text = open_text(m.client_message_id, s.blob(6));
     out.push_back(std::move(m));
   }

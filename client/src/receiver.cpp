@@ -14,6 +14,8 @@ struct Receiver::Opened {
   v1::EnvelopeHeader header;
   std::string hash;
   std::string text;
+  uint32_t new_epoch = 0;  // a key update: the epoch and its key
+  SecretBytes new_key;
 };
 
 Receiver::Receiver(HistoryStore& store, ReceiveContext context, std::chrono::milliseconds gap_grace)
@@ -69,11 +71,39 @@ bool Receiver::open(const DeliveredEvent& e, Opened& out) {
     return false;
   }
   v1::content::Content content;
-  if (!content.ParseFromArray(plain.value().data(), static_cast<int>(plain.value().size()))) {
+  const bool parsed =
+      content.ParseFromArray(plain.value().data(), static_cast<int>(plain.value().size()));
+  if (content.has_key_update()) {
+    out.new_epoch = content.key_update().epoch();
+    out.new_key = SecretBytes::copy_of(content.key_update().key());
+    wipe(*content.mutable_key_update()->mutable_key());
+  }
+  if (!parsed) {
     report(e.sequence, "bad-content", "authentic, but the content does not parse");
     return false;
   }
-  out.text = content.text().body();
+  if (content.has_key_update()) {
+    std::string why;
+    const auto held = context_.epoch_keys->find(out.new_epoch);
+    if (ephemeral)
+      why = "a key update in an ephemeral envelope";
+    else if (out.new_key.size() != kEpochKeyBytes)
+      why = "a key update with a key of the wrong size";
+    else if (context_.own_device_id.empty() || out.new_epoch < 2 ||
+             out.new_epoch % 2 !=
+                 epoch_parity(context_.partner_device_id, context_.own_device_id))
+      why = "a key update for epoch " + std::to_string(out.new_epoch) +
+            ", which the partner does not own";
+    else if (held != context_.epoch_keys->end() && !held->second.equals(out.new_key.view()))
+      why = "a second, different key for epoch " + std::to_string(out.new_epoch);
+    if (!why.empty()) {
+      report(e.sequence, "bad-content", why);
+      return false;
+    }
+    out.text = "new history key (epoch " + std::to_string(out.new_epoch) + ")";
+  } else {
+    out.text = content.text().body();
+  }
   out.hash = envelope_hash(e.header, e.ciphertext);
   return true;
 }
@@ -167,9 +197,11 @@ void Receiver::accept_in_order(const DeliveredEvent& e, Opened& o, bool after_ga
     report(e.sequence, "fork", "the partner's first message claims a predecessor");
     return;
   }
+  const bool key_update = o.new_epoch != 0;
+  if (key_update && context_.on_key_update) context_.on_key_update(o.new_epoch, std::move(o.new_key));
   store_.add_incoming(e.sequence, e.stored_at_ms, o.header.sender_counter(),
                       WireEnvelope{o.header.client_message_id(), e.header, e.ciphertext}, o.hash,
-                      o.text);
+                      o.text, key_update ? StoredMessage::Kind::kKeyUpdate : StoredMessage::Kind::kText);
   ++accepted_;
 }
 

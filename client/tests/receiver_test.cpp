@@ -30,7 +30,10 @@ struct FakePartner {
     v1::content::Content c;
     c.set_schema_version(1);
     c.mutable_text()->set_body(text);
-    const std::string plain = c.SerializeAsString();
+    return make_content(c.SerializeAsString(), counter_value, previous_hash, epoch);
+  }
+  DeliveredEvent make_content(const std::string& plain, uint64_t counter_value,
+                              std::string previous_hash, uint32_t epoch = 1) {
     v1::EnvelopeHeader h;
     h.set_pair_id(pair_id);
     h.set_sender_device_id(device_id);
@@ -52,6 +55,15 @@ struct FakePartner {
   // The next message in a correct chain.
   DeliveredEvent next(const std::string& text) {
     DeliveredEvent e = make(text, ++counter, last_hash);
+    last_hash = envelope_hash(e.header, e.ciphertext);
+    return e;
+  }
+  DeliveredEvent next_key_update(uint32_t epoch, const std::string& key) {
+    v1::content::Content c;
+    c.set_schema_version(1);
+    c.mutable_key_update()->set_epoch(epoch);
+    c.mutable_key_update()->set_key(key);
+    DeliveredEvent e = make_content(c.SerializeAsString(), ++counter, last_hash);
     last_hash = envelope_hash(e.header, e.ciphertext);
     return e;
   }
@@ -220,6 +232,61 @@ TEST_F(ReceiverTest, RejectsASequenceTheStreamAlreadyPassed) {
   late.sequence = 5;
   rx->on_event(late);
   EXPECT_EQ(only_problem(), "reorder");
+}
+
+class KeyUpdateTest : public ReceiverTest {
+ protected:
+  std::string me = random_bytes(16);
+  std::vector<uint32_t> added;
+  void SetUp() override {
+    ReceiverTest::SetUp();
+    ReceiveContext ctx{partner.pair_id, partner.device_id, &keys, me,
+                       [this](uint32_t epoch, SecretBytes key) {
+                         added.push_back(epoch);
+                         keys.emplace(epoch, std::move(key));
+                       }};
+    rx = std::make_unique<Receiver>(*store, ctx, 0ms);
+  }
+  uint32_t partners_epoch() { return next_owned_epoch(1, partner.device_id, me); }
+};
+
+TEST_F(KeyUpdateTest, APartnersNewHistoryKeyIsAddedAndUsable) {
+  const std::string key = random_bytes(32);
+  const uint32_t epoch = partners_epoch();
+  rx->on_event(partner.next_key_update(epoch, key));
+  ASSERT_EQ(added, std::vector<uint32_t>{epoch});
+  EXPECT_TRUE(keys.at(epoch).equals(key));
+  // The next message is sealed under the new epoch.
+  partner.epoch_key = SecretBytes::copy_of(key);
+  DeliveredEvent e = partner.make("under the new key", ++partner.counter, partner.last_hash, epoch);
+  rx->on_event(e);
+  EXPECT_TRUE(rx->problems().empty());
+  const auto msgs = store->messages();
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[0].kind, StoredMessage::Kind::kKeyUpdate);
+  EXPECT_EQ(msgs[1].text, "under the new key");
+}
+
+TEST_F(KeyUpdateTest, AnEpochThePartnerDoesNotOwnIsRefused) {
+  rx->on_event(partner.next_key_update(partners_epoch() + 1, random_bytes(32)));
+  EXPECT_EQ(only_problem(), "bad-content");
+  EXPECT_TRUE(added.empty());
+}
+
+TEST_F(KeyUpdateTest, ASecondDifferentKeyForAnEpochIsRefused) {
+  const uint32_t epoch = partners_epoch();
+  keys.emplace(epoch, SecretBytes::random(32));
+  rx->on_event(partner.next_key_update(epoch, random_bytes(32)));
+  EXPECT_EQ(only_problem(), "bad-content");
+}
+
+TEST(EpochOwnership, EachDeviceOwnsOneParity) {
+  const std::string lo(16, '\x01'), hi(16, '\x02');
+  EXPECT_EQ(next_owned_epoch(1, lo, hi), 2u);
+  EXPECT_EQ(next_owned_epoch(1, hi, lo), 3u);
+  EXPECT_EQ(next_owned_epoch(3, lo, hi), 4u);
+  EXPECT_EQ(next_owned_epoch(4, hi, lo), 5u);
+  EXPECT_EQ(next_owned_epoch(0, lo, hi), 2u);
 }
 
 TEST_F(ReceiverTest, TextsAreEncryptedAtRest) {

@@ -136,6 +136,26 @@ TEST_F(MendCliTest, TwoPartnersPairSendBothWaysAndReadTheSameHistory) {
   EXPECT_EQ(mend("a", {"send", "anyone?"}).exit_code, 6);
 }
 
+TEST_F(MendCliTest, RotatedHistoryKeyReachesThePartner) {
+  init("a");
+  init("b");
+  const PairingRun p = pair();
+  ASSERT_EQ(p.a.exit_code, 0) << p.a.err;
+  ASSERT_EQ(mend("a", {"send", "before"}).exit_code, 0);
+  const MendResult r = mend("a", {"rotate"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string epoch = r.out.substr(r.out.find("\"epoch\":") + 8, 1);
+  EXPECT_TRUE(epoch == "2" || epoch == "3") << r.out;
+  ASSERT_EQ(mend("a", {"send", "after"}).exit_code, 0);
+  const MendResult log_b = mend("b", {"log"});
+  ASSERT_EQ(log_b.exit_code, 0) << log_b.err;
+  EXPECT_EQ(json_strings(log_b.out, "text"), (std::vector<std::string>{"before", "after"}));
+  EXPECT_NE(mend("b", {"status", "--offline"}).out.find("\"epoch\":" + epoch), std::string::npos);
+  ASSERT_EQ(mend("b", {"send", "reply"}).exit_code, 0);
+  EXPECT_EQ(json_strings(mend("a", {"log"}).out, "text"),
+            (std::vector<std::string>{"before", "after", "reply"}));
+}
+
 TEST_F(MendCliTest, MismatchingWordsStopPairingOnBothDevices) {
   init("a");
   init("b");

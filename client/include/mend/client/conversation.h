@@ -35,6 +35,11 @@ class Conversation {
   // Seals `text` as this device's next stored message (counter +1, previous_hash =
   // hash of its last one) and records it in the outbox; nothing is sent yet.
   WireEnvelope compose(std::string_view text);
+  // Epoch rotation: a new random history key for the next epoch this device owns,
+  // announced to the partner in a stored message sealed under the current epoch (in
+  // the outbox, like compose()); later messages use the new epoch. The key is saved in
+  // the keystore before it is announced. Returns the new epoch.
+  uint32_t rotate_epoch();
   // Sends every unacknowledged envelope, unchanged, and records the Acks. Returns
   // how many were acknowledged.
   size_t flush(Session& session);
@@ -47,8 +52,10 @@ class Conversation {
                   std::chrono::milliseconds gap_grace = std::chrono::seconds(3));
 
  private:
-  std::string seal(std::string_view text, uint64_t counter, std::string_view previous_hash,
+  // `plain` is a serialized mend.v1.content.Content.
+  std::string seal(std::string_view plain, uint64_t counter, std::string_view previous_hash,
                    bool ephemeral, std::string& header_out, std::string& cmid_out);
+  WireEnvelope compose_content(std::string_view plain, std::string_view note, bool key_update);
 
   Keystore& keystore_;
   HistoryStore& store_;

@@ -16,6 +16,7 @@ namespace mend::client {
 // One message of the pair as this device holds it.
 struct StoredMessage {
   enum class State { kPending = 0, kStored = 1, kDeleted = 2 };
+  enum class Kind { kText = 0, kKeyUpdate = 1 };  // a key update's text is a note for people
   uint64_t sequence = 0;  // 0 while an outgoing message waits for its Ack
   bool from_me = false;
   uint64_t sender_counter = 0;
@@ -24,6 +25,7 @@ struct StoredMessage {
   uint64_t created_at_ms = 0;     // this device's time of sending or receiving
   std::string text;               // decrypted (from the local store's encryption)
   State state = State::kPending;
+  Kind kind = Kind::kText;
 };
 
 // An envelope exactly as it went, or will go, on the wire.
@@ -69,7 +71,7 @@ class HistoryStore {
   ChainHead own_head();
   // Records an outgoing stored envelope before it is sent (state kPending).
   void add_outgoing(uint64_t counter, const WireEnvelope& env, std::string_view hash,
-                    std::string_view text);
+                    std::string_view text, StoredMessage::Kind kind = StoredMessage::Kind::kText);
   std::vector<WireEnvelope> pending_outgoing();
   void mark_acknowledged(std::string_view client_message_id, uint64_t sequence,
                          uint64_t stored_at_ms);
@@ -81,7 +83,8 @@ class HistoryStore {
   // The header and ciphertext held at `sequence`, if any.
   std::optional<WireEnvelope> envelope_at(uint64_t sequence);
   void add_incoming(uint64_t sequence, uint64_t stored_at_ms, uint64_t counter,
-                    const WireEnvelope& env, std::string_view hash, std::string_view text);
+                    const WireEnvelope& env, std::string_view hash, std::string_view text,
+                    StoredMessage::Kind kind = StoredMessage::Kind::kText);
   // The author deleted the message at `sequence`: its text is dropped.
   void mark_deleted(uint64_t sequence);
   // Where the delivery stream resumes (the highest sequence it has passed).

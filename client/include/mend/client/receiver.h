@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,6 +18,10 @@ struct ReceiveContext {
   std::string pair_id;                                // 16 bytes
   std::string partner_device_id;                      // 16 bytes
   const std::map<uint32_t, SecretBytes>* epoch_keys;  // epoch -> history key
+  std::string own_device_id;                          // for the epoch ownership rule
+  // Called with a new history key the partner sent (epoch rotation), once its message
+  // is accepted in order; the caller adds it to the keystore (and so to epoch_keys).
+  std::function<void(uint32_t epoch, SecretBytes key)> on_key_update;
 };
 
 // Checks every event the relay delivers before anything reaches the history
@@ -27,7 +32,8 @@ struct ReceiveContext {
 //   wrong-pair      the header names another pair
 //   unknown-epoch   no history key for the header's epoch
 //   authentication  the AEAD tag fails: header or ciphertext altered, or wrong key
-//   bad-content     authentic, but the padding or content does not parse
+//   bad-content     authentic, but the padding or content does not parse, or a key
+//                   update for an epoch the partner does not own or already has
 //   replay          an envelope already held, delivered again under a new sequence
 //   fork            a second, different envelope with a counter already held, or a
 //                   previous_hash that is not the hash of the partner's previous one
