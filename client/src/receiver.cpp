@@ -150,6 +150,14 @@ void Receiver::on_event(const DeliveredEvent& e) {
       report(e.sequence, "wrong-sender", "a deleted message that is not the partner's");
       return;
     }
+    // Nothing here is authenticated any more (no ciphertext): at least it must not
+    // claim a counter already held.
+    if (h.sender_counter() <= store_.partner_head().counter) {
+      report(e.sequence, "replay",
+             "a deleted message claims counter " + std::to_string(h.sender_counter()) +
+                 ", which is already held");
+      return;
+    }
     store_.add_incoming(e.sequence, e.stored_at_ms, h.sender_counter(),
                         WireEnvelope{h.client_message_id(), e.header, {}}, {}, {});
     store_.mark_deleted(e.sequence);

@@ -28,8 +28,12 @@ class Statement {
     sqlite3_bind_int64(stmt_, i, v);
     return *this;
   }
+  // An empty value binds as an empty blob, never as NULL.
   Statement& bind_blob(int i, std::string_view v) {
-    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    if (v.empty())
+      sqlite3_bind_zeroblob(stmt_, i, 0);
+    else
+      sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
   // True while there is a row; false when done.

@@ -289,6 +289,31 @@ TEST(EpochOwnership, EachDeviceOwnsOneParity) {
   EXPECT_EQ(next_owned_epoch(0, lo, hi), 2u);
 }
 
+TEST_F(ReceiverTest, ADeletedMessageKeepsItsPlaceInTheChain) {
+  rx->on_event(partner.next("one"));
+  DeliveredEvent gone = partner.next("two");
+  gone.deleted = true;
+  gone.ciphertext.clear();
+  rx->on_event(gone);
+  rx->on_event(partner.next("three"));  // cannot be linked to "two": accepted unlinked
+  EXPECT_TRUE(rx->problems().empty());
+  const auto msgs = store->messages();
+  ASSERT_EQ(msgs.size(), 3u);
+  EXPECT_EQ(msgs[1].state, StoredMessage::State::kDeleted);
+  EXPECT_EQ(msgs[2].text, "three");
+}
+
+TEST_F(ReceiverTest, AFakeDeletedMessageCannotReuseAHeldCounter) {
+  DeliveredEvent one = partner.next("one");
+  rx->on_event(one);
+  DeliveredEvent fake = one;
+  fake.sequence = ++partner.sequence;
+  fake.deleted = true;
+  fake.ciphertext.clear();
+  rx->on_event(fake);
+  EXPECT_EQ(only_problem(), "replay");
+}
+
 TEST_F(ReceiverTest, TextsAreEncryptedAtRest) {
   rx->on_event(partner.next("a very particular sentence"));
   store.reset();  // close the database so everything is on disk
