@@ -156,6 +156,38 @@ TEST_F(MendCliTest, RotatedHistoryKeyReachesThePartner) {
             (std::vector<std::string>{"before", "after", "reply"}));
 }
 
+TEST_F(MendCliTest, AMessageSentWhileTheServerIsDownGoesOutOnceLater) {
+  init("a");
+  init("b");
+  const PairingRun p = pair();
+  ASSERT_EQ(p.a.exit_code, 0) << p.a.err;
+  ASSERT_EQ(mend("a", {"send", "first"}).exit_code, 0);
+  ASSERT_EQ(mend("b", {"log"}).exit_code, 0);
+
+  mendd.stop();
+  const MendResult down = mend("a", {"send", "while the server was down"});
+  EXPECT_EQ(down.exit_code, 5) << down.err;
+  EXPECT_NE(down.err.find("kept on this device"), std::string::npos) << down.err;
+  // Reading works offline, from the local history (with a warning, exit 0).
+  const MendResult offline = mend("b", {"log"});
+  EXPECT_EQ(offline.exit_code, 0) << offline.err;
+  EXPECT_NE(offline.err.find("held on this device"), std::string::npos) << offline.err;
+  EXPECT_EQ(json_strings(offline.out, "text"), std::vector<std::string>{"first"});
+  const MendResult local = mend("a", {"log", "--offline"});
+  EXPECT_NE(local.out.find("\"state\":\"pending\""), std::string::npos) << local.out;
+
+  // Back up (same data, new port): the script's retry of the same command sends the
+  // waiting message, once.
+  mendd.start();
+  ASSERT_EQ(mend("a", {"send", "while the server was down"}).exit_code, 0);
+  ASSERT_EQ(mend("a", {"send", "while the server was down"}).exit_code, 0)
+      << "an identical text sent again after success is a new message";
+  EXPECT_EQ(count_rows(mendd.database(), "events"), 3);
+  EXPECT_EQ(json_strings(mend("b", {"log"}).out, "text"),
+            (std::vector<std::string>{"first", "while the server was down",
+                                      "while the server was down"}));
+}
+
 TEST_F(MendCliTest, MismatchingWordsStopPairingOnBothDevices) {
   init("a");
   init("b");
