@@ -1,6 +1,8 @@
 // End to end with the real binaries: two `mend` processes with their own keystores
 // against a real mendd on loopback.
 
+#include <sqlite3.h>
+
 #include "e2e.h"
 #include "mend_cli.h"
 #include "mend/common/hex.h"
@@ -228,6 +230,41 @@ TEST_F(MendCliTest, PairingSurvivesARestartMidWayWithTheSameWords) {
   EXPECT_EQ(json_string(ra.out, "safety_number"), json_string(rb.out, "safety_number"));
   ASSERT_EQ(mend("a", {"send", "still us"}).exit_code, 0);
   EXPECT_EQ(json_strings(mend("b", {"log"}).out, "text"), std::vector<std::string>{"still us"});
+}
+
+TEST_F(MendCliTest, APartnerKeyChangedOnTheServerIsRefusedLoudly) {
+  init("a");
+  init("b");
+  const PairingRun p = pair();
+  ASSERT_EQ(p.a.exit_code, 0) << p.a.err;
+  ASSERT_EQ(mend("a", {"send", "hello"}).exit_code, 0);
+  const std::string a_id = json_string(mend("a", {"status", "--offline"}).out, "device_id");
+
+  // A hostile (or broken) server swaps A's key in its records.
+  mendd.stop();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(mendd.database().c_str(), &db), SQLITE_OK);
+  const std::string sql = "UPDATE pair_members SET public_key = randomblob(32) WHERE device_id = x'" +
+                          a_id + "'";
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_changes(db), 1);
+  sqlite3_close(db);
+  mendd.start();
+
+  const MendResult r = mend("b", {"log"});
+  EXPECT_EQ(r.exit_code, 8) << r.err;
+  EXPECT_NE(r.err.find("WARNING: the partner's identity key changed"), std::string::npos) << r.err;
+  EXPECT_EQ(json_string(r.out, "code"), "partner-key-changed");
+  EXPECT_EQ(mend("b", {"send", "are you there?"}).exit_code, 8);
+}
+
+TEST_F(MendCliTest, PassphraseFromAFileDescriptorComesFirst) {
+  init("a");
+  // The environment holds a wrong passphrase; the descriptor (here stdin) the right one.
+  MendCli p(args("a", {"--passphrase-fd", "0", "status", "--offline"}), env("wrong"));
+  p.write_line("pass phrase");
+  const MendResult r = p.wait(30s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 TEST_F(MendCliTest, WrongPassphraseIsSaidPlainly) {
