@@ -110,9 +110,9 @@ std::unique_ptr<client::HistoryStore> AppContext::open_history(client::Keystore&
   if (!keystore.pair())
     throw client::Error(client::Errc::kNotPaired, "run `mend pair` or `mend join CODE` first");
   const bool fresh = !keystore.has_local_store_key();
-  auto store = std::make_unique<client::HistoryStore>(
-      client::HistoryStore::path_beside(keystore.path()), keystore.local_store_key(),
-      keystore.pair()->pair_id);
+  auto store =
+      std::make_unique<client::HistoryStore>(client::HistoryStore::path_beside(keystore.path()),
+                                             keystore.local_store_key(), keystore.pair()->pair_id);
   if (fresh) keystore.save();
   return store;
 }

@@ -20,7 +20,7 @@ struct GlobalOptions {
   std::string keystore;  // --keystore; else $MEND_KEYSTORE; else the XDG data directory
   int passphrase_fd = -1;
   bool json = false;
-  std::string ca_file;   // --ca-file for wss
+  std::string ca_file;  // --ca-file for wss
 };
 
 // A usage problem found before any work is done (exit code 2).

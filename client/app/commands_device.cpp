@@ -65,8 +65,8 @@ void run_status(AppContext& ctx, bool offline) {
   j.add("keystore", ks.path().string());
   j.add("paired", ks.pair().has_value());
   j.add("pairing_in_progress", !ks.pending_pairing().empty());
-  text << "Device id:  " << to_hex(ks.identity().device_id()) << "\nKeystore:   "
-       << ks.path().string() << "\n";
+  text << "Device id:  " << to_hex(ks.identity().device_id())
+       << "\nKeystore:   " << ks.path().string() << "\n";
   size_t pending = 0;
   size_t problems = 0;
   if (ks.pair()) {

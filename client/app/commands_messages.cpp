@@ -24,8 +24,12 @@ bool connectivity(Errc c) {
 }
 
 std::string problem_json(const client::Problem& p) {
-  return JsonObject().add("kind", p.kind).add("sequence", p.sequence).add("detail", p.detail)
-      .add("at_ms", p.at_ms).str();
+  return JsonObject()
+      .add("kind", p.kind)
+      .add("sequence", p.sequence)
+      .add("detail", p.detail)
+      .add("at_ms", p.at_ms)
+      .str();
 }
 
 // Sends what waits in the outbox and receives what the partner sent. A dropped or
@@ -82,18 +86,20 @@ void run_send(AppContext& ctx, const std::string& text, int& exit_code) {
     report = exchange(ctx, ks, conv, sent);
   } catch (const Error& e) {
     if (connectivity(e.code()))
-      ctx.say("The message is kept on this device and goes out with the next `mend send` or "
-              "`mend log` (running this same command again does not send it twice).");
+      ctx.say(
+          "The message is kept on this device and goes out with the next `mend send` or "
+          "`mend log` (running this same command again does not send it twice).");
     throw;
   }
   if (ctx.json())
-    ctx.emit_json(JsonObject().add("sent", static_cast<uint64_t>(sent))
+    ctx.emit_json(JsonObject()
+                      .add("sent", static_cast<uint64_t>(sent))
                       .add("received", static_cast<uint64_t>(report.received))
-                      .add("problems", static_cast<uint64_t>(report.problems.size())).str());
-  ctx.say("Sent." + (report.received > 0
-                         ? " " + std::to_string(report.received) +
-                               " new message(s) from your partner: see `mend log`."
-                         : std::string()));
+                      .add("problems", static_cast<uint64_t>(report.problems.size()))
+                      .str());
+  ctx.say("Sent." + (report.received > 0 ? " " + std::to_string(report.received) +
+                                               " new message(s) from your partner: see `mend log`."
+                                         : std::string()));
   exit_code = report_problems(ctx, report);
 }
 
@@ -133,18 +139,25 @@ void run_log(AppContext& ctx, bool offline, int& exit_code) {
       const char* state = m.state == client::StoredMessage::State::kPending   ? "pending"
                           : m.state == client::StoredMessage::State::kDeleted ? "deleted"
                                                                               : "stored";
-      list.add_raw(JsonObject().add("sequence", m.sequence).add("from", m.from_me ? "me" : "partner")
-                       .add("text", m.text).add("state", state)
-                       .add("stored_at_ms", m.stored_at_ms).str());
+      list.add_raw(JsonObject()
+                       .add("sequence", m.sequence)
+                       .add("from", m.from_me ? "me" : "partner")
+                       .add("text", m.text)
+                       .add("state", state)
+                       .add("stored_at_ms", m.stored_at_ms)
+                       .str());
     }
     JsonArray probs;
     for (const auto& p : problems) probs.add_raw(problem_json(p));
-    ctx.emit_json(JsonObject().add("synced", synced).add_raw("messages", list.str())
-                      .add_raw("problems", probs.str()).str());
+    ctx.emit_json(JsonObject()
+                      .add("synced", synced)
+                      .add_raw("messages", list.str())
+                      .add_raw("problems", probs.str())
+                      .str());
   } else {
     for (const auto& m : messages) {
-      std::string line = clock_time(m.stored_at_ms) + "  " + (m.from_me ? "me     " : "partner") +
-                         "  ";
+      std::string line =
+          clock_time(m.stored_at_ms) + "  " + (m.from_me ? "me     " : "partner") + "  ";
       if (m.kind == client::StoredMessage::Kind::kKeyUpdate)
         line += "-- " + m.text + " --";
       else if (m.state == client::StoredMessage::State::kDeleted)

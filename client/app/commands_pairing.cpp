@@ -42,19 +42,21 @@ client::PairingCallbacks callbacks(AppContext& ctx, const PairingFlags& flags) {
   client::PairingCallbacks cb;
   cb.on_code = [&ctx](const std::string& code, uint64_t expires_at_ms) {
     if (ctx.json())
-      ctx.emit_json(JsonObject().add("event", "code").add("code", code)
-                        .add("expires_at_ms", expires_at_ms).str());
-    ctx.say("Pairing code: " + code +
-            "\nOn your partner's device run:  mend join " + code +
+      ctx.emit_json(JsonObject()
+                        .add("event", "code")
+                        .add("code", code)
+                        .add("expires_at_ms", expires_at_ms)
+                        .str());
+    ctx.say("Pairing code: " + code + "\nOn your partner's device run:  mend join " + code +
             "\nWaiting for your partner (the code is valid for 10 minutes)...");
   };
   cb.confirm_sas = [&ctx, &flags](const client::PairingOutcome& o) {
     const std::string words = client::join_words(o.sas_words);
     if (ctx.json())
-      ctx.emit_json(JsonObject().add("event", "sas").add("words", words)
-                        .add("digits", o.sas_digits).str());
-    ctx.say("Compare these words with your partner's screen (by voice or in person):\n  " +
-            words + "\n  (or the digits " + o.sas_digits + ")");
+      ctx.emit_json(
+          JsonObject().add("event", "sas").add("words", words).add("digits", o.sas_digits).str());
+    ctx.say("Compare these words with your partner's screen (by voice or in person):\n  " + words +
+            "\n  (or the digits " + o.sas_digits + ")");
     if (!flags.confirm_sas.empty()) {
       // "-": the partner's words arrive on standard input once ours are shown (scripts
       // that relay what the other device printed).
@@ -80,9 +82,11 @@ void finish(AppContext& ctx, client::Keystore& ks) {
   const std::string number = client::couple_safety_number(ks.identity().signing_public_key(),
                                                           ks.pair()->partner_identity_key);
   if (ctx.json())
-    ctx.emit_json(JsonObject().add("event", "paired")
+    ctx.emit_json(JsonObject()
+                      .add("event", "paired")
                       .add("partner_device_id", to_hex(ks.pair()->partner_device_id))
-                      .add("safety_number", number).str());
+                      .add("safety_number", number)
+                      .str());
   ctx.say("Paired. Couple safety number (see it again with `mend verify`):\n  " + number);
 }
 
@@ -92,7 +96,8 @@ void run_pairing(AppContext& ctx, const PairingFlags& flags, const std::string* 
         "pairing needs a person to compare words: run in a terminal, or pass the words shown "
         "on the partner's device with --confirm-sas \"word word word word word\"");
   client::Keystore ks = ctx.open_keystore();
-  if (ks.pair()) throw Error(Errc::kAlreadyPaired, "this device already has a partner; `mend unpair` first");
+  if (ks.pair())
+    throw Error(Errc::kAlreadyPaired, "this device already has a partner; `mend unpair` first");
   auto session = ctx.connect(ks);
   client::PairingOptions options;
   options.partner_timeout = std::chrono::seconds(flags.timeout_s);
@@ -120,7 +125,8 @@ void run_unpair(AppContext& ctx, bool wipe) {
   ks.clear_pair();
   ks.clear_pending_pairing();
   ks.save();
-  if (ctx.json()) ctx.emit_json(JsonObject().add("unpaired", true).add("history_wiped", wipe).str());
+  if (ctx.json())
+    ctx.emit_json(JsonObject().add("unpaired", true).add("history_wiped", wipe).str());
   ctx.say(std::string("Unpaired. The server has deleted the pair and everything stored for it.\n") +
           (wipe ? "This device's copy of the history is deleted too.\n"
                 : "This device keeps its copy of the history (use --wipe to delete it).\n") +

@@ -14,7 +14,9 @@ std::string json_string(std::string_view s);
 class JsonObject {
  public:
   JsonObject& add(std::string_view key, std::string_view value);
-  JsonObject& add(std::string_view key, const char* value) { return add(key, std::string_view(value)); }
+  JsonObject& add(std::string_view key, const char* value) {
+    return add(key, std::string_view(value));
+  }
   JsonObject& add(std::string_view key, uint64_t value);
   JsonObject& add(std::string_view key, bool value);
   // `json` must already be valid JSON (an object or an array).

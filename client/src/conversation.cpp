@@ -21,7 +21,8 @@ std::string new_client_message_id() {
                                                 std::chrono::system_clock::now().time_since_epoch())
                                                 .count());
   std::string id = random_bytes(kClientMessageIdBytes);
-  for (int i = 0; i < 8; ++i) id[static_cast<size_t>(i)] = static_cast<char>((us >> (56 - 8 * i)) & 0xff);
+  for (int i = 0; i < 8; ++i)
+    id[static_cast<size_t>(i)] = static_cast<char>((us >> (56 - 8 * i)) & 0xff);
   return id;
 }
 
@@ -42,7 +43,8 @@ void Conversation::check_relay(const Session& session) const {
                 "unpaired); run `mend unpair` to clear it here");
   if (a.pair_id != pair.pair_id)
     throw Error(Errc::kPairEnded, "the server knows this device in another pair");
-  if (a.partner_device_id != pair.partner_device_id || a.partner_public_key != pair.partner_identity_key)
+  if (a.partner_device_id != pair.partner_device_id ||
+      a.partner_public_key != pair.partner_identity_key)
     throw Error(Errc::kPartnerKeyChanged,
                 "the server says your partner now uses a different device key. This device "
                 "refuses to talk to it. If your partner really changed devices, check with "
@@ -85,7 +87,8 @@ WireEnvelope Conversation::compose_content(std::string_view plain, std::string_v
                                            bool key_update) {
   const ChainHead head = store_.own_head();
   WireEnvelope env;
-  env.ciphertext = seal(plain, head.counter + 1, head.hash, false, env.header, env.client_message_id);
+  env.ciphertext =
+      seal(plain, head.counter + 1, head.hash, false, env.header, env.client_message_id);
   store_.add_outgoing(head.counter + 1, env, envelope_hash(env.header, env.ciphertext), note,
                       key_update ? StoredMessage::Kind::kKeyUpdate : StoredMessage::Kind::kText);
   return env;
@@ -166,8 +169,9 @@ SyncReport Conversation::sync(Session& session, std::chrono::milliseconds timeou
       if (!caught_up) throw Error(Errc::kTimeout, "the server did not finish sending the history");
       break;
     }
-    auto e = session.next_event(std::min(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
-                                         std::chrono::milliseconds(100)));
+    auto e = session.next_event(
+        std::min(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
+                 std::chrono::milliseconds(100)));
     receiver.settle_gaps();
     if (!e) continue;
     if (auto* d = std::get_if<DeliveredEvent>(&*e)) {

@@ -55,8 +55,8 @@ std::vector<ServerEvent> decode_server_frame(std::string_view message) {
       break;
     case v1::ServerFrame::kPaired: {
       const auto& p = f.paired();
-      out.emplace_back(PairedEvent{rid, p.pair_id(), p.partner_device_id(),
-                                   p.partner_public_key(), p.initiator(), p.code()});
+      out.emplace_back(PairedEvent{rid, p.pair_id(), p.partner_device_id(), p.partner_public_key(),
+                                   p.initiator(), p.code()});
       break;
     }
     case v1::ServerFrame::kPairingMessage:
@@ -68,9 +68,7 @@ std::vector<ServerEvent> decode_server_frame(std::string_view message) {
           AckEvent{rid, a.client_message_id(), a.sequence(), a.duplicate(), a.stored_at_ms()});
       break;
     }
-    case v1::ServerFrame::kDeliver:
-      out.emplace_back(delivered(f.deliver().event()));
-      break;
+    case v1::ServerFrame::kDeliver: out.emplace_back(delivered(f.deliver().event())); break;
     case v1::ServerFrame::kCaughtUp:
       out.emplace_back(CaughtUpEvent{rid, f.caught_up().last_sequence()});
       break;
@@ -78,17 +76,15 @@ std::vector<ServerEvent> decode_server_frame(std::string_view message) {
       out.emplace_back(PresenceEvent{f.presence().partner_online()});
       break;
     case v1::ServerFrame::kPairEnded:
-      out.emplace_back(PairEndedEvent{
-          rid, f.pair_ended().pair_id(),
-          f.pair_ended().reason() == v1::PAIR_END_REASON_UNPAIRED_BY_PARTNER});
+      out.emplace_back(
+          PairEndedEvent{rid, f.pair_ended().pair_id(),
+                         f.pair_ended().reason() == v1::PAIR_END_REASON_UNPAIRED_BY_PARTNER});
       break;
     case v1::ServerFrame::kError:
       out.emplace_back(ServerErrorEvent{rid, static_cast<int>(f.error().code()),
                                         f.error().message(), f.error().fatal()});
       break;
-    default:
-      out.emplace_back(OtherEvent{rid, static_cast<int>(f.body_case())});
-      break;
+    default: out.emplace_back(OtherEvent{rid, static_cast<int>(f.body_case())}); break;
   }
   return out;
 }

@@ -61,9 +61,9 @@ HistoryStore::HistoryStore(const std::filesystem::path& path, const SecretBytes&
   ensure_sodium();
   content_key_ = derive_subkey(local_store_key.view(), 1, kdf_context::kLocal, 32);
   const mode_t old = ::umask(077);  // the file is the user's alone, like the keystore
-  const int rc = sqlite3_open_v2(path.c_str(), &db_,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   ::umask(old);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -269,9 +269,9 @@ std::vector<StoredMessage> HistoryStore::messages() {
 }
 
 void HistoryStore::wipe_pair() {
-  for (const char* sql : {"DELETE FROM messages WHERE pair_id = ?",
-                          "DELETE FROM stream WHERE pair_id = ?",
-                          "DELETE FROM problems WHERE pair_id = ?"}) {
+  for (const char* sql :
+       {"DELETE FROM messages WHERE pair_id = ?", "DELETE FROM stream WHERE pair_id = ?",
+        "DELETE FROM problems WHERE pair_id = ?"}) {
     Statement s(db_, sql);
     s.bind_blob(1, pair_id_);
     s.run();

@@ -174,7 +174,8 @@ Keystore Keystore::open(const fs::path& path, std::string_view passphrase) {
     if (!contents.pending_pairing().empty())
       ks.pending_pairing_ = SecretBytes::copy_of(contents.pending_pairing());
     if (!contents.local_store_key().empty()) {
-      if (contents.local_store_key().size() != kKeyBytes) damaged("local store key has the wrong size");
+      if (contents.local_store_key().size() != kKeyBytes)
+        damaged("local store key has the wrong size");
       ks.local_store_key_ = SecretBytes::copy_of(contents.local_store_key());
     }
     ks.server_url_ = contents.server_url();

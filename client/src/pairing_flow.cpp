@@ -103,7 +103,8 @@ class Exchange {
     if (!callbacks_.confirm_sas || !callbacks_.confirm_sas(outcome))
       fail(Errc::kSasMismatch, "the words did not match on this device", true);
 
-    outbox_.push_back(ConfirmationMessage{detail::seal_confirmation(keystore_.identity(), outcome)});
+    outbox_.push_back(
+        ConfirmationMessage{detail::seal_confirmation(keystore_.identity(), outcome)});
     resend_all();
     const auto deadline = Clock::now() + options_.partner_timeout;
     for (;;) {
@@ -202,7 +203,8 @@ void pair_as_initiator(Session& session, Keystore& keystore, const PairingCallba
     if (callbacks.on_code) callbacks.on_code(code.code, code.expires_at_ms);
     const auto deadline = Clock::now() + options.partner_timeout;
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) {
         keystore.clear_pending_pairing();
         keystore.save();

@@ -63,7 +63,8 @@ bool Receiver::open(const DeliveredEvent& e, Opened& out) {
     report(e.sequence, "malformed", "the header's padded length does not match the ciphertext");
     return false;
   }
-  Result<SecretBytes> plain = open_envelope(e.ciphertext, e.header, key->second, h.sender_counter());
+  Result<SecretBytes> plain =
+      open_envelope(e.ciphertext, e.header, key->second, h.sender_counter());
   if (!plain) {
     const Errc c = plain.error().code();
     report(e.sequence, c == Errc::kAuthenticationFailed ? "authentication" : "malformed",
@@ -90,8 +91,7 @@ bool Receiver::open(const DeliveredEvent& e, Opened& out) {
     else if (out.new_key.size() != kEpochKeyBytes)
       why = "a key update with a key of the wrong size";
     else if (context_.own_device_id.empty() || out.new_epoch < 2 ||
-             out.new_epoch % 2 !=
-                 epoch_parity(context_.partner_device_id, context_.own_device_id))
+             out.new_epoch % 2 != epoch_parity(context_.partner_device_id, context_.own_device_id))
       why = "a key update for epoch " + std::to_string(out.new_epoch) +
             ", which the partner does not own";
     else if (held != context_.epoch_keys->end() && !held->second.equals(out.new_key.view()))
@@ -206,10 +206,12 @@ void Receiver::accept_in_order(const DeliveredEvent& e, Opened& o, bool after_ga
     return;
   }
   const bool key_update = o.new_epoch != 0;
-  if (key_update && context_.on_key_update) context_.on_key_update(o.new_epoch, std::move(o.new_key));
+  if (key_update && context_.on_key_update)
+    context_.on_key_update(o.new_epoch, std::move(o.new_key));
   store_.add_incoming(e.sequence, e.stored_at_ms, o.header.sender_counter(),
                       WireEnvelope{o.header.client_message_id(), e.header, e.ciphertext}, o.hash,
-                      o.text, key_update ? StoredMessage::Kind::kKeyUpdate : StoredMessage::Kind::kText);
+                      o.text,
+                      key_update ? StoredMessage::Kind::kKeyUpdate : StoredMessage::Kind::kText);
   ++accepted_;
 }
 

@@ -45,8 +45,7 @@ void throw_server_error(const ServerErrorEvent& e) {
     case server_error::kCodeExpired:
     case server_error::kCodeUsed:
     case server_error::kOwnCode: throw Error(Errc::kPairingCodeRefused, detail);
-    default:
-      throw Error(Errc::kServerRefused, "error " + std::to_string(e.code) + ": " + detail);
+    default: throw Error(Errc::kServerRefused, "error " + std::to_string(e.code) + ": " + detail);
   }
 }
 
@@ -69,7 +68,8 @@ std::unique_ptr<Session> Session::open(std::unique_ptr<Transport> transport,
         deadline - std::chrono::steady_clock::now()));
   if (s->queue_.empty()) throw Error(Errc::kTimeout, "the server sent no challenge");
   auto* challenge = std::get_if<ChallengeEvent>(&s->queue_.front());
-  if (challenge == nullptr) throw Error(Errc::kProtocolViolation, "the first frame is no challenge");
+  if (challenge == nullptr)
+    throw Error(Errc::kProtocolViolation, "the first frame is no challenge");
   s->server_id_ = challenge->server_id;
   s->max_frame_bytes_ = challenge->max_frame_bytes;
   const std::string nonce = challenge->nonce;

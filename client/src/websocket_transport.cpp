@@ -233,7 +233,8 @@ class WebSocketTransport final : public Transport {
 
 }  // namespace
 
-std::unique_ptr<Transport> connect_websocket(const ServerUrl& url, const TransportOptions& options) {
+std::unique_ptr<Transport> connect_websocket(const ServerUrl& url,
+                                             const TransportOptions& options) {
   auto t = std::make_unique<WebSocketTransport>(options);
   t->connect(url);
   return t;

@@ -25,8 +25,8 @@ TEST(ServerUrl, ParsesWhatUsersType) {
   EXPECT_EQ(u.host, "::1");
   EXPECT_EQ(u.port, 9000);
   EXPECT_EQ(parse_server_url("ws://h:1/v1").text(), "ws://h:1/v1");
-  for (const char* bad : {"http://h/v1", "ws://:80/v1", "ws://h:0/v1", "ws://h:99999/v1",
-                          "ws://h:x/v1", "h:80"})
+  for (const char* bad :
+       {"http://h/v1", "ws://:80/v1", "ws://h:0/v1", "ws://h:99999/v1", "ws://h:x/v1", "h:80"})
     EXPECT_THROW(parse_server_url(bad), std::invalid_argument) << bad;
 }
 

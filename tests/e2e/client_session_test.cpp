@@ -77,8 +77,8 @@ TEST(ClientSession, EphemeralEnvelopesAreSealedRelayedAndChecked) {
   mc::HistoryStore hb(dir.path / "b.h", b.local_store_key(), paired.pair_id);
   mc::Conversation(a, ha).send_ephemeral(*sa, "typing");
 
-  mc::Receiver rx(hb, mc::ReceiveContext{paired.pair_id, a.identity().device_id(),
-                                         &b.pair()->epoch_keys});
+  mc::Receiver rx(
+      hb, mc::ReceiveContext{paired.pair_id, a.identity().device_id(), &b.pair()->epoch_keys});
   const auto deadline = std::chrono::steady_clock::now() + 5s;
   while (rx.ephemeral_accepted() == 0 && std::chrono::steady_clock::now() < deadline)
     if (auto e = sb->next_event(100ms))

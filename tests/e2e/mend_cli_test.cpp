@@ -4,8 +4,8 @@
 #include <sqlite3.h>
 
 #include "e2e.h"
-#include "mend_cli.h"
 #include "mend/common/hex.h"
+#include "mend_cli.h"
 
 namespace mend::test {
 namespace {
@@ -111,8 +111,7 @@ TEST_F(MendCliTest, TwoPartnersPairSendBothWaysAndReadTheSameHistory) {
   ASSERT_EQ(log_b.exit_code, 0) << log_b.err;
   EXPECT_EQ(json_strings(log_a.out, "text"), said);
   EXPECT_EQ(json_strings(log_b.out, "text"), said);
-  EXPECT_EQ(json_strings(log_a.out, "from"),
-            (std::vector<std::string>{"me", "partner", "me"}));
+  EXPECT_EQ(json_strings(log_a.out, "from"), (std::vector<std::string>{"me", "partner", "me"}));
   EXPECT_EQ(json_strings(log_b.out, "from"),
             (std::vector<std::string>{"partner", "me", "partner"}));
   EXPECT_EQ(log_a.out.find("\"problems\":[]") != std::string::npos, true) << log_a.out;
@@ -244,8 +243,8 @@ TEST_F(MendCliTest, APartnerKeyChangedOnTheServerIsRefusedLoudly) {
   mendd.stop();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(mendd.database().c_str(), &db), SQLITE_OK);
-  const std::string sql = "UPDATE pair_members SET public_key = randomblob(32) WHERE device_id = x'" +
-                          a_id + "'";
+  const std::string sql =
+      "UPDATE pair_members SET public_key = randomblob(32) WHERE device_id = x'" + a_id + "'";
   ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   EXPECT_EQ(sqlite3_changes(db), 1);
   sqlite3_close(db);

@@ -86,8 +86,10 @@ class TamperTest : public ::testing::Test {
       p.server_id = sa->server_id();
       ks->set_pair(std::move(p));
     }
-    history_a = std::make_unique<mc::HistoryStore>(dir / "a.h", a->local_store_key(), paired.pair_id);
-    history_b = std::make_unique<mc::HistoryStore>(dir / "b.h", b->local_store_key(), paired.pair_id);
+    history_a =
+        std::make_unique<mc::HistoryStore>(dir / "a.h", a->local_store_key(), paired.pair_id);
+    history_b =
+        std::make_unique<mc::HistoryStore>(dir / "b.h", b->local_store_key(), paired.pair_id);
   }
   void TearDown() override {
     history_a.reset();
@@ -166,7 +168,8 @@ TEST_F(TamperTest, ReplayedEnvelopeIsRejectedAndReported) {
       // Replace message 3 by a copy of message 1 (held by B), renumbered 3.
       auto held = history_b->envelope_at(1);
       replay.mutable_deliver()->mutable_event()->mutable_envelope()->set_header(held->header);
-      replay.mutable_deliver()->mutable_event()->mutable_envelope()->set_ciphertext(held->ciphertext);
+      replay.mutable_deliver()->mutable_event()->mutable_envelope()->set_ciphertext(
+          held->ciphertext);
       out.push_back(replay);
       return out;
     }

@@ -39,8 +39,8 @@ enum class Errc {
   kAlreadyPaired = 51,       // this device already has a partner
   kPartnerKeyChanged = 52,   // the relay announces a partner key other than the verified one
   kPairEnded = 53,           // the pair was ended (by the partner, or on the relay)
-  kMessageRejected = 60,     // a received envelope failed a check (docs/CLIENT-CRYPTO.md, "Receiving")
-  kLocalStore = 61,          // the local history store could not be read or written
+  kMessageRejected = 60,  // a received envelope failed a check (docs/CLIENT-CRYPTO.md, "Receiving")
+  kLocalStore = 61,       // the local history store could not be read or written
 };
 
 // The fixed human summary of a code, e.g. "wrong passphrase", "keystore is damaged".

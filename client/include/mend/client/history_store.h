@@ -17,7 +17,7 @@ namespace mend::client {
 struct StoredMessage {
   enum class State { kPending = 0, kStored = 1, kDeleted = 2 };
   enum class Kind { kText = 0, kKeyUpdate = 1 };  // a key update's text is a note for people
-  uint64_t sequence = 0;  // 0 while an outgoing message waits for its Ack
+  uint64_t sequence = 0;                          // 0 while an outgoing message waits for its Ack
   bool from_me = false;
   uint64_t sender_counter = 0;
   std::string client_message_id;  // 16 bytes

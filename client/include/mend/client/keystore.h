@@ -34,7 +34,7 @@ struct PairRecord {
   std::map<uint32_t, SecretBytes> epoch_keys;  // epoch -> 32-byte history key
   uint32_t current_epoch = 0;
   uint64_t paired_at_ms = 0;
-  std::string server_id;                       // 16 bytes: the relay the pair lives on
+  std::string server_id;  // 16 bytes: the relay the pair lives on
 };
 
 // The device's encrypted keystore file: identity keys, pair state and a pairing in

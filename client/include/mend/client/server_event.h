@@ -97,10 +97,9 @@ struct OtherEvent {
   int body = 0;  // the ServerFrame body field number
 };
 
-using ServerEvent =
-    std::variant<ChallengeEvent, AuthenticatedEvent, PairingCodeEvent, PairedEvent,
-                 PairingPayloadEvent, AckEvent, DeliveredEvent, CaughtUpEvent, PresenceEvent,
-                 PairEndedEvent, ServerErrorEvent, OtherEvent>;
+using ServerEvent = std::variant<ChallengeEvent, AuthenticatedEvent, PairingCodeEvent, PairedEvent,
+                                 PairingPayloadEvent, AckEvent, DeliveredEvent, CaughtUpEvent,
+                                 PresenceEvent, PairEndedEvent, ServerErrorEvent, OtherEvent>;
 
 // Decodes one WebSocket message from the relay into the events it carries (in order).
 // Throws Error(kProtocolViolation) if it does not parse or has the wrong version.
