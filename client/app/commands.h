@@ -13,6 +13,6 @@ namespace mend::app {
 
 void add_device_commands(CLI::App& root, AppContext& ctx, int& exit_code);   // init status verify
 void add_pairing_commands(CLI::App& root, AppContext& ctx, int& exit_code);  // pair join unpair
-void add_message_commands(CLI::App& root, AppContext& ctx, int& exit_code);  // send log rotate
+void add_message_commands(CLI::App& root, AppContext& ctx, int& exit_code);  // send log listen rotate
 
 }  // namespace mend::app

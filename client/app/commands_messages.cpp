@@ -1,4 +1,4 @@
-// mend send TEXT | log | rotate
+// mend send TEXT | log | listen | rotate
 
 #include <ctime>
 #include <iostream>
@@ -176,6 +176,51 @@ void run_log(AppContext& ctx, bool offline, int& exit_code) {
   exit_code = report_problems(ctx, report);
 }
 
+// Prints what arrives while connected, one line (or JSON object) per event.
+void run_listen(AppContext& ctx, int seconds, int& exit_code) {
+  if (seconds <= 0) throw UsageError("--for must be a positive number of seconds");
+  client::Keystore ks = ctx.open_keystore();
+  auto history = ctx.open_history(ks);
+  client::Conversation conv(ks, *history);
+  auto session = ctx.connect(ks);
+  conv.check_relay(*session);
+  conv.flush(*session);
+  client::Conversation::LiveCallbacks cb;
+  cb.on_message = [&ctx](const client::ReceivedMessage& m) {
+    if (m.key_update) return;
+    if (ctx.json())
+      ctx.emit_json(JsonObject()
+                        .add("event", "message")
+                        .add("sequence", m.sequence)
+                        .add("ephemeral", m.sequence == 0)
+                        .add("text", m.text)
+                        .str());
+    else
+      ctx.say(clock_time(m.stored_at_ms) + "  partner  " + m.text);
+  };
+  cb.on_problem = [&ctx](const client::Problem& p) {
+    if (ctx.json())
+      ctx.emit_json(JsonObject().add("event", "problem").add_raw("problem", problem_json(p)).str());
+  };
+  cb.on_presence = [&ctx](bool online) {
+    if (ctx.json())
+      ctx.emit_json(JsonObject().add("event", "presence").add("partner_online", online).str());
+    else
+      ctx.say(online ? "(your partner is online)" : "(your partner went offline)");
+  };
+  if (ctx.json())
+    ctx.emit_json(JsonObject()
+                      .add("event", "listening")
+                      .add("partner_online", session->partner_online())
+                      .str());
+  else
+    ctx.say(std::string("Listening for ") + std::to_string(seconds) + " s; your partner is " +
+            (session->partner_online() ? "online." : "offline."));
+  const client::SyncReport report = conv.listen(*session, std::chrono::seconds(seconds), cb);
+  session->close();
+  exit_code = report_problems(ctx, report);
+}
+
 void run_rotate(AppContext& ctx, int& exit_code) {
   client::Keystore ks = ctx.open_keystore();
   auto history = ctx.open_history(ks);
@@ -208,6 +253,12 @@ void add_message_commands(CLI::App& root, AppContext& ctx, int& exit_code) {
   auto offline = std::make_shared<bool>(false);
   log->add_flag("--offline", *offline, "only show what this device holds");
   log->callback([&ctx, offline, &exit_code] { run_log(ctx, *offline, exit_code); });
+
+  auto* listen = root.add_subcommand(
+      "listen", "stay connected and print the partner's messages as they arrive");
+  auto seconds = std::make_shared<int>(60);
+  listen->add_option("--for", *seconds, "seconds to listen (default 60)");
+  listen->callback([&ctx, seconds, &exit_code] { run_listen(ctx, *seconds, exit_code); });
 
   auto* rotate = root.add_subcommand(
       "rotate", "start a new history key epoch (sent to the partner inside the pair)");

@@ -1,6 +1,7 @@
 #include "mend/client/conversation.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "mend/client/envelope_crypto.h"
 #include "mend/client/error.h"
@@ -147,40 +148,62 @@ void Conversation::send_ephemeral(Session& session, std::string_view text) {
 
 SyncReport Conversation::sync(Session& session, std::chrono::milliseconds timeout,
                               std::chrono::milliseconds gap_grace) {
+  return stream(session, timeout, std::chrono::milliseconds(0), gap_grace, nullptr);
+}
+
+SyncReport Conversation::listen(Session& session, std::chrono::milliseconds live_for,
+                                const LiveCallbacks& callbacks,
+                                std::chrono::milliseconds gap_grace) {
+  constexpr auto kCatchUpTimeout = std::chrono::seconds(20);
+  return stream(session, kCatchUpTimeout, live_for, gap_grace, &callbacks);
+}
+
+// Subscribes from the stream position, receives until caught up (and until open gaps
+// are settled), then, for `live_for`, keeps receiving live events.
+SyncReport Conversation::stream(Session& session, std::chrono::milliseconds catch_up_timeout,
+                                std::chrono::milliseconds live_for,
+                                std::chrono::milliseconds gap_grace,
+                                const LiveCallbacks* callbacks) {
+  using Clock = std::chrono::steady_clock;
   PairRecord& pair = *keystore_.mutable_pair();
+  ReceiveContext context{pair.pair_id, pair.partner_device_id, &pair.epoch_keys,
+                         keystore_.identity().device_id()};
   // A partner's new history key joins the keystore at once (later messages of this
-  // same sync need it), and becomes this device's sending epoch if it is newer.
-  auto on_key_update = [this, &pair](uint32_t epoch, SecretBytes key) {
+  // same stream need it), and becomes this device's sending epoch if it is newer.
+  context.on_key_update = [this, &pair](uint32_t epoch, SecretBytes key) {
     pair.epoch_keys.emplace(epoch, std::move(key));
     pair.current_epoch = std::max(pair.current_epoch, epoch);
     keystore_.save();
   };
-  Receiver receiver(store_,
-                    ReceiveContext{pair.pair_id, pair.partner_device_id, &pair.epoch_keys,
-                                   keystore_.identity().device_id(), on_key_update},
-                    gap_grace);
+  if (callbacks) {
+    context.on_message = callbacks->on_message;
+    context.on_problem = callbacks->on_problem;
+  }
+  Receiver receiver(store_, std::move(context), gap_grace);
+
   SyncReport report;
   const uint32_t request = session.subscribe(store_.stream_position());
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool caught_up = false;
-  while (!caught_up || receiver.holding()) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) {
-      if (!caught_up) throw Error(Errc::kTimeout, "the server did not finish sending the history");
-      break;
-    }
-    auto e = session.next_event(
-        std::min(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
-                 std::chrono::milliseconds(100)));
+  const auto catch_up_deadline = Clock::now() + catch_up_timeout;
+  std::optional<Clock::time_point> live_until;
+  for (;;) {
+    const auto now = Clock::now();
+    const bool caught_up = live_until.has_value();
+    if (!caught_up && now >= catch_up_deadline)
+      throw Error(Errc::kTimeout, "the server did not finish sending the history");
+    if (caught_up && !receiver.holding() && now >= *live_until) break;
+    if (caught_up && now >= *live_until + gap_grace) break;
+    auto e = session.next_event(std::chrono::milliseconds(100));
     receiver.settle_gaps();
     if (!e) continue;
     if (auto* d = std::get_if<DeliveredEvent>(&*e)) {
       receiver.on_event(*d);
     } else if (auto* c = std::get_if<CaughtUpEvent>(&*e)) {
-      if (c->request_id == request) {
+      if (c->request_id == request && !caught_up) {
         receiver.on_caught_up(c->last_sequence);
-        caught_up = true;
+        live_until = Clock::now() + live_for;
       }
+    } else if (auto* p = std::get_if<PresenceEvent>(&*e)) {
+      if (callbacks && callbacks->on_presence) callbacks->on_presence(p->partner_online);
     } else if (std::holds_alternative<PairEndedEvent>(*e)) {
       report.pair_ended = true;
       break;

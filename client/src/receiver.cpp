@@ -24,6 +24,7 @@ Receiver::Receiver(HistoryStore& store, ReceiveContext context, std::chrono::mil
 void Receiver::report(uint64_t sequence, std::string kind, std::string detail) {
   Problem p{unix_ms(), sequence, std::move(kind), std::move(detail)};
   store_.add_problem(p);
+  if (context_.on_problem) context_.on_problem(p);
   problems_.push_back(std::move(p));
 }
 
@@ -111,7 +112,10 @@ bool Receiver::open(const DeliveredEvent& e, Opened& out) {
 void Receiver::on_event(const DeliveredEvent& e) {
   if (e.sequence == 0) {  // ephemeral: authenticated like any other, never stored
     Opened o;
-    if (!e.is_tombstone && open(e, o)) ++ephemeral_;
+    if (!e.is_tombstone && open(e, o) && o.new_epoch == 0) {
+      ++ephemeral_;
+      if (context_.on_message) context_.on_message(ReceivedMessage{0, e.stored_at_ms, o.text});
+    }
     return;
   }
   if (auto held = store_.envelope_at(e.sequence)) {
@@ -213,6 +217,8 @@ void Receiver::accept_in_order(const DeliveredEvent& e, Opened& o, bool after_ga
                       o.text,
                       key_update ? StoredMessage::Kind::kKeyUpdate : StoredMessage::Kind::kText);
   ++accepted_;
+  if (context_.on_message)
+    context_.on_message(ReceivedMessage{e.sequence, e.stored_at_ms, o.text, key_update});
 }
 
 void Receiver::drain() {

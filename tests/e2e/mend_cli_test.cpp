@@ -189,6 +189,20 @@ TEST_F(MendCliTest, AMessageSentWhileTheServerIsDownGoesOutOnceLater) {
                                       "while the server was down"}));
 }
 
+TEST_F(MendCliTest, ListenPrintsMessagesAsTheyArrive) {
+  init("a");
+  init("b");
+  const PairingRun p = pair();
+  ASSERT_EQ(p.a.exit_code, 0) << p.a.err;
+  MendCli b(args("b", {"listen", "--for", "20"}), env());
+  EXPECT_EQ(json_string(b.read_line(20s), "event"), "listening");
+  ASSERT_EQ(mend("a", {"send", "are you free at eight?"}).exit_code, 0);
+  std::string line;
+  do line = b.read_line(20s);  // presence events may come first
+  while (json_string(line, "event") != "message");
+  EXPECT_EQ(json_string(line, "text"), "are you free at eight?");
+}
+
 TEST_F(MendCliTest, MismatchingWordsStopPairingOnBothDevices) {
   init("a");
   init("b");

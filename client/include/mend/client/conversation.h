@@ -1,12 +1,14 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "mend/client/history_store.h"
 #include "mend/client/keystore.h"
+#include "mend/client/receiver.h"
 #include "mend/client/session.h"
 
 namespace mend::client {
@@ -51,10 +53,26 @@ class Conversation {
   SyncReport sync(Session& session, std::chrono::milliseconds timeout,
                   std::chrono::milliseconds gap_grace = std::chrono::seconds(3));
 
+  // Live events, for apps that stay connected (the guided flows): like sync(), then
+  // stays subscribed until `live_for` has passed or the pair ends, calling back for
+  // every message accepted (stored or ephemeral), every problem and every change of
+  // the partner's presence.
+  struct LiveCallbacks {
+    std::function<void(const ReceivedMessage&)> on_message;
+    std::function<void(const Problem&)> on_problem;
+    std::function<void(bool partner_online)> on_presence;
+  };
+  SyncReport listen(Session& session, std::chrono::milliseconds live_for,
+                    const LiveCallbacks& callbacks,
+                    std::chrono::milliseconds gap_grace = std::chrono::seconds(3));
+
  private:
   // `plain` is a serialized mend.v1.content.Content.
   std::string seal(std::string_view plain, uint64_t counter, std::string_view previous_hash,
                    bool ephemeral, std::string& header_out, std::string& cmid_out);
+  SyncReport stream(Session& session, std::chrono::milliseconds catch_up_timeout,
+                    std::chrono::milliseconds live_for, std::chrono::milliseconds gap_grace,
+                    const LiveCallbacks* callbacks);
   WireEnvelope compose_content(std::string_view plain, std::string_view note, bool key_update);
 
   Keystore& keystore_;

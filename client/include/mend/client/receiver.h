@@ -13,6 +13,14 @@
 
 namespace mend::client {
 
+// A message from the partner, as it is accepted.
+struct ReceivedMessage {
+  uint64_t sequence = 0;  // 0: ephemeral (never stored)
+  uint64_t stored_at_ms = 0;
+  std::string text;
+  bool key_update = false;  // a new history key (the text is a note for people)
+};
+
 // Who may write to this device, and with which keys.
 struct ReceiveContext {
   std::string pair_id;                                // 16 bytes
@@ -22,6 +30,10 @@ struct ReceiveContext {
   // Called with a new history key the partner sent (epoch rotation), once its message
   // is accepted in order; the caller adds it to the keystore (and so to epoch_keys).
   std::function<void(uint32_t epoch, SecretBytes key)> on_key_update;
+  // Called with each message as it is accepted (stored ones in chain order, and
+  // ephemeral ones), and with each problem as it is reported. Both optional.
+  std::function<void(const ReceivedMessage&)> on_message;
+  std::function<void(const Problem&)> on_problem;
 };
 
 // Checks every event the relay delivers before anything reaches the history
