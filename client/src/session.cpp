@@ -99,13 +99,14 @@ void Session::receive_into_queue(std::chrono::milliseconds timeout) {
   }
 }
 
-ServerEvent Session::await_answer(uint32_t request_id) {
+ServerEvent Session::await_answer(uint32_t request_id,
+                                  const std::function<bool(const ServerEvent&)>& also) {
   const auto deadline = std::chrono::steady_clock::now() + request_timeout_;
   for (;;) {
     for (auto it = queue_.begin(); it != queue_.end(); ++it) {
       const bool fatal =
           std::holds_alternative<ServerErrorEvent>(*it) && std::get<ServerErrorEvent>(*it).fatal;
-      if (request_id_of(*it) == request_id || fatal) {
+      if (request_id_of(*it) == request_id || fatal || (also && also(*it))) {
         // Paired and PairEnded with our id are answers; the same kinds with id 0 stay queued.
         ServerEvent e = std::move(*it);
         queue_.erase(it);
@@ -169,7 +170,12 @@ PairEndedEvent Session::unpair() {
   v1::ClientFrame f = frame(next_request_++);
   f.mutable_unpair();
   transport_->send(f.SerializeAsString());
-  return expect_answer<PairEndedEvent>(await_answer(f.request_id()), "Unpair");
+  // When both devices unpair at the same moment, mendd ends the pair for the first
+  // and never answers the second's Unpair; the partner's PairEnded says the same.
+  return expect_answer<PairEndedEvent>(
+      await_answer(f.request_id(),
+                   [](const ServerEvent& e) { return std::holds_alternative<PairEndedEvent>(e); }),
+      "Unpair");
 }
 
 std::optional<ServerEvent> Session::next_event(std::chrono::milliseconds timeout) {

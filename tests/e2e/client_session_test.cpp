@@ -1,6 +1,8 @@
 // libmend-client's Session against a real mendd: wss with certificate checks, and
 // ephemeral envelopes (presence and the like) sealed, relayed and checked.
 
+#include <thread>
+
 #include "e2e.h"
 #include "mend/client/conversation.h"
 #include "mend/client/envelope_crypto.h"
@@ -90,6 +92,25 @@ TEST(ClientSession, EphemeralEnvelopesAreSealedRelayedAndChecked) {
   EXPECT_EQ(rx.ephemeral_accepted(), 1u);
   EXPECT_TRUE(rx.problems().empty());
   EXPECT_TRUE(hb.messages().empty()) << "ephemeral envelopes are never stored";
+}
+
+// mendd answers only the first of two simultaneous Unpairs (the second device gets
+// the partner's PairEnded instead); Session::unpair must not wait for more.
+TEST(ClientSession, BothPartnersUnpairingAtOnceFinishQuickly) {
+  MenddProcess mendd;
+  const auto url = mc::parse_server_url("ws://127.0.0.1:" + std::to_string(mendd.port()) + "/v1");
+  const auto ia = mc::DeviceIdentity::generate(), ib = mc::DeviceIdentity::generate();
+  auto sa = mc::Session::connect(url, ia);
+  auto sb = mc::Session::connect(url, ib);
+  sb->redeem_pairing_code(sa->request_pairing_code().code);
+  sa->set_request_timeout(5s);
+  sb->set_request_timeout(5s);
+  const auto start = std::chrono::steady_clock::now();
+  std::thread other([&] { EXPECT_NO_THROW(sb->unpair()); });
+  EXPECT_NO_THROW(sa->unpair());
+  other.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  EXPECT_EQ(count_rows(mendd.database(), "pairs"), 0);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,8 +64,10 @@ class Session {
 
  private:
   explicit Session(std::unique_ptr<Transport> transport);
-  // Reads until an event answers `request_id` (or an error does); queues the rest.
-  ServerEvent await_answer(uint32_t request_id);
+  // Reads until an event answers `request_id` (or a fatal error comes, or an event
+  // that `also` accepts); queues the rest.
+  ServerEvent await_answer(uint32_t request_id,
+                           const std::function<bool(const ServerEvent&)>& also = {});
   void receive_into_queue(std::chrono::milliseconds timeout);
   void note(const ServerEvent& e);
 
