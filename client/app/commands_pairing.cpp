@@ -1,5 +1,7 @@
 // mend pair | join CODE | unpair
 
+#include <unistd.h>
+
 #include <iostream>
 
 #include "commands.h"
@@ -10,6 +12,7 @@
 #include "mend/client/safety_number.h"
 #include "mend/client/sas.h"
 #include "mend/common/hex.h"
+#include "terminal_qr.h"
 
 namespace mend::app {
 
@@ -47,6 +50,8 @@ client::PairingCallbacks callbacks(AppContext& ctx, const PairingFlags& flags) {
                         .add("code", code)
                         .add("expires_at_ms", expires_at_ms)
                         .str());
+    // The QR code carries the same code, for a partner app with a camera.
+    if (!ctx.json() && ::isatty(STDOUT_FILENO) == 1) ctx.say(terminal_qr(code));
     ctx.say("Pairing code: " + code + "\nOn your partner's device run:  mend join " + code +
             "\nWaiting for your partner (the code is valid for 10 minutes)...");
   };
