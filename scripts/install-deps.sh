@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev            # Asio and Beast (not the default 1.74)
   libsodium-dev libprotobuf-dev protobuf-compiler libsqlite3-dev libssl-dev openssl
   libgtest-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libqrencode-dev             # the pairing code as a QR code in the terminal (mend pair)
   clang-14 libclang-rt-14-dev # libFuzzer and the sanitizer runtimes for the fuzz build
   sqlite3 procps
 )

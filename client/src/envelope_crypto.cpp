@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -33,6 +34,23 @@ SecretBytes message_key(const SecretBytes& epoch_key, uint64_t sender_counter) {
   if (epoch_key.size() != kEpochKeyBytes)
     throw std::invalid_argument("message_key: epoch key must be 32 bytes");
   return derive_subkey(epoch_key.view(), sender_counter, kdf_context::kMessage, kEpochKeyBytes);
+}
+
+SecretBytes epoch_key_from_root(const SecretBytes& pair_root_key, uint32_t epoch) {
+  if (pair_root_key.size() != kEpochKeyBytes)
+    throw std::invalid_argument("epoch_key_from_root: the pair root key must be 32 bytes");
+  return derive_subkey(pair_root_key.view(), epoch, kdf_context::kEpoch, kEpochKeyBytes);
+}
+
+uint32_t epoch_parity(std::string_view device_id, std::string_view partner_device_id) {
+  return device_id < partner_device_id ? 0 : 1;
+}
+
+uint32_t next_owned_epoch(uint32_t newest_epoch, std::string_view device_id,
+                          std::string_view partner_device_id) {
+  uint32_t e = std::max<uint32_t>(newest_epoch + 1, 2);
+  if (e % 2 != epoch_parity(device_id, partner_device_id)) ++e;
+  return e;
 }
 
 namespace detail {

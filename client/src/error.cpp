@@ -18,6 +18,21 @@ std::string_view summary(Errc code) {
     case Errc::kBadPeerKey: return "unacceptable pairing key";
     case Errc::kPairingOutOfOrder: return "pairing step out of order";
     case Errc::kMalformedPairing: return "malformed pairing data";
+    case Errc::kSasMismatch: return "the words do not match: pairing stopped";
+    case Errc::kPairingAborted: return "the partner stopped the pairing";
+    case Errc::kPairingCodeRefused: return "pairing code refused";
+    case Errc::kServerUnreachable: return "cannot reach the server";
+    case Errc::kConnectionLost: return "connection to the server lost";
+    case Errc::kTimeout: return "timed out";
+    case Errc::kServerRefused: return "the server refused the request";
+    case Errc::kProtocolViolation: return "the server broke the protocol";
+    case Errc::kServerChanged: return "this is not the server the pair lives on";
+    case Errc::kNotPaired: return "not paired";
+    case Errc::kAlreadyPaired: return "already paired";
+    case Errc::kPartnerKeyChanged: return "WARNING: the partner's identity key changed";
+    case Errc::kPairEnded: return "the pair has ended";
+    case Errc::kMessageRejected: return "a received message was rejected";
+    case Errc::kLocalStore: return "local history store error";
   }
   return "unknown error";
 }

@@ -71,6 +71,7 @@ void wipe_secrets(pb::Contents& c) {
   wipe(*c.mutable_pair()->mutable_pair_root_key());
   for (auto& e : *c.mutable_pair()->mutable_epoch_keys()) wipe(*e.mutable_key());
   wipe(*c.mutable_pending_pairing());
+  wipe(*c.mutable_local_store_key());
 }
 
 PairRecord pair_from_proto(const pb::Pair& p) {
@@ -89,6 +90,9 @@ PairRecord pair_from_proto(const pb::Pair& p) {
   }
   r.current_epoch = p.current_epoch();
   r.paired_at_ms = p.paired_at_ms();
+  if (!p.server_id().empty() && p.server_id().size() != kServerIdBytes)
+    damaged("pair record has a server id of the wrong size");
+  r.server_id = p.server_id();
   return r;
 }
 
@@ -104,6 +108,7 @@ void pair_to_proto(const PairRecord& r, pb::Pair& p) {
   }
   p.set_current_epoch(r.current_epoch);
   p.set_paired_at_ms(r.paired_at_ms);
+  p.set_server_id(r.server_id);
 }
 
 }  // namespace
@@ -168,6 +173,12 @@ Keystore Keystore::open(const fs::path& path, std::string_view passphrase) {
     if (contents.has_pair()) ks.pair_ = pair_from_proto(contents.pair());
     if (!contents.pending_pairing().empty())
       ks.pending_pairing_ = SecretBytes::copy_of(contents.pending_pairing());
+    if (!contents.local_store_key().empty()) {
+      if (contents.local_store_key().size() != kKeyBytes)
+        damaged("local store key has the wrong size");
+      ks.local_store_key_ = SecretBytes::copy_of(contents.local_store_key());
+    }
+    ks.server_url_ = contents.server_url();
   } catch (...) {
     wipe_secrets(contents);
     throw;
@@ -182,6 +193,11 @@ Keystore Keystore::open(const fs::path& path, std::string_view passphrase) {
 }
 
 void Keystore::save() { write(IfExists::kReplace); }
+
+const SecretBytes& Keystore::local_store_key() {
+  if (local_store_key_.empty()) local_store_key_ = SecretBytes::random(kKeyBytes);
+  return local_store_key_;
+}
 
 void Keystore::change_passphrase(std::string_view new_passphrase, const PwhashLimits& limits) {
   std::string salt = random_bytes(detail::kKeystoreSaltBytes);
@@ -213,6 +229,9 @@ void Keystore::write(IfExists if_exists) {
   if (pair_) pair_to_proto(*pair_, *contents.mutable_pair());
   if (!pending_pairing_.empty())
     contents.set_pending_pairing(pending_pairing_.data(), pending_pairing_.size());
+  if (!local_store_key_.empty())
+    contents.set_local_store_key(local_store_key_.data(), local_store_key_.size());
+  contents.set_server_url(server_url_);
 
   SecretBytes plain(contents.ByteSizeLong());
   const bool ok = contents.SerializeToArray(plain.data(), static_cast<int>(plain.size()));

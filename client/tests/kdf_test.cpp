@@ -37,9 +37,9 @@ TEST(Kdf, EqualsKeyedBlake2bWithSaltAndPersonal) {
                           0x0102030405060708ULL,
                           uint64_t{1} << 32,
                           std::numeric_limits<uint64_t>::max()};
-  const std::string_view contexts[] = {kdf_context::kSas, kdf_context::kConfirm,
-                                       kdf_context::kPairRoot, kdf_context::kMessage,
-                                       kdf_context::kKeystore};
+  const std::string_view contexts[] = {
+      kdf_context::kSas,      kdf_context::kConfirm, kdf_context::kPairRoot, kdf_context::kMessage,
+      kdf_context::kKeystore, kdf_context::kEpoch,   kdf_context::kLocal};
   for (uint64_t id : ids)
     for (std::string_view ctx : contexts)
       for (size_t len : {size_t{16}, size_t{32}, size_t{64}})
@@ -60,8 +60,9 @@ TEST(Kdf, DifferentIdsContextsAndKeysGiveUnrelatedSubkeys) {
 }
 
 TEST(Kdf, ContextsAreAllEightBytesAndDistinct) {
-  const std::string_view all[] = {kdf_context::kSas, kdf_context::kConfirm, kdf_context::kPairRoot,
-                                  kdf_context::kMessage, kdf_context::kKeystore};
+  const std::string_view all[] = {
+      kdf_context::kSas,      kdf_context::kConfirm, kdf_context::kPairRoot, kdf_context::kMessage,
+      kdf_context::kKeystore, kdf_context::kEpoch,   kdf_context::kLocal};
   for (size_t i = 0; i < std::size(all); ++i) {
     EXPECT_EQ(all[i].size(), kKdfContextBytes) << all[i];
     for (size_t j = i + 1; j < std::size(all); ++j) EXPECT_NE(all[i], all[j]);

@@ -249,6 +249,8 @@ TEST_F(KeystoreTest, FileContainsNoSecretKeyBytes) {
   ks.set_pair(sample_pair(DeviceIdentity::generate()));
   const std::string pending = random_bytes(64);
   ks.set_pending_pairing(SecretBytes::copy_of(pending));
+  const std::string local_key = ks.local_store_key().insecure_copy();
+  ks.set_server_url("ws://relay.example:8470/v1");
   ks.save();
   const std::string file = read_file(path);
   const DeviceIdentity& id = ks.identity();
@@ -260,6 +262,8 @@ TEST_F(KeystoreTest, FileContainsNoSecretKeyBytes) {
       {"epoch key 1", ks.pair()->epoch_keys.at(1).insecure_copy()},
       {"epoch key 2", ks.pair()->epoch_keys.at(2).insecure_copy()},
       {"pending pairing", pending},
+      {"local store key", local_key},
+      {"server url", "relay.example"},
       {"passphrase", std::string(kPassphrase)},
       // Not secret, but encrypted too: the file should not reveal who this device is.
       {"signing public key", id.signing_public_key()},
@@ -271,6 +275,24 @@ TEST_F(KeystoreTest, FileContainsNoSecretKeyBytes) {
       EXPECT_EQ(file.find(secret.substr(i, 8)), std::string::npos)
           << name << " bytes " << i << ".." << i + 8 << " appear in the file";
   }
+}
+
+TEST_F(KeystoreTest, KeepsTheLocalStoreKeyServerUrlAndPairServerId) {
+  Keystore ks = create();
+  EXPECT_FALSE(ks.has_local_store_key());
+  const std::string local_key = ks.local_store_key().insecure_copy();
+  EXPECT_EQ(local_key.size(), 32u);
+  PairRecord pair = sample_pair(DeviceIdentity::generate());
+  pair.server_id = random_bytes(16);
+  const std::string server_id = pair.server_id;
+  ks.set_pair(std::move(pair));
+  ks.set_server_url("ws://127.0.0.1:9/v1");
+  ks.save();
+  Keystore again = Keystore::open(path, kPassphrase);
+  ASSERT_TRUE(again.has_local_store_key());
+  EXPECT_TRUE(again.local_store_key().equals(local_key));
+  EXPECT_EQ(again.server_url(), "ws://127.0.0.1:9/v1");
+  EXPECT_EQ(again.pair()->server_id, server_id);
 }
 
 TEST(KeystorePath, ExplicitThenEnvironmentThenXdgThenHome) {

@@ -55,6 +55,14 @@ std::string vector_header() {
   return h.SerializeAsString();
 }
 
+TEST(KnownAnswer, EpochAndLocalStoreKeys) {
+  // Epoch 1's history key from the pair root key (recomputed with Python hashlib).
+  EXPECT_EQ(to_hex(epoch_key_from_root(SecretBytes::copy_of(seq(0x80, 32)), 1).view()),
+            "a512ba812fb1a53bfd79f4c72ebb06c35b10a5d5e2c0f48496476d7d88e5a274");
+  EXPECT_EQ(to_hex(derive_subkey(seq(0x00, 32), 1, kdf_context::kLocal, 32).view()),
+            "c9ca965f2d69dd6351477417c8deaa11051fa46d110041020dcba350be0677e9");
+}
+
 TEST(KnownAnswer, Envelope) {
   const SecretBytes epoch_key = SecretBytes::copy_of(seq(0x80, 32));
   const std::string header = vector_header();

@@ -28,6 +28,19 @@ size_t padded_length(size_t plaintext_size);
 // tag), for checking EnvelopeHeader.padded_length on receipt.
 size_t padded_length_of_ciphertext(size_t ciphertext_size);
 
+// The history key of `epoch` for a freshly paired couple:
+// crypto_kdf(pair_root_key, id = epoch, context "mendepch"), 32 bytes. Both devices
+// derive epoch 1 from the pair root key right after pairing, so no key has to travel.
+SecretBytes epoch_key_from_root(const SecretBytes& pair_root_key, uint32_t epoch);
+
+// Epochs after 1 are made by one device each, so that two rotations at the same time
+// never pick the same number: the device whose id sorts first (bytewise) owns the even
+// epochs, the other the odd ones. This is the parity (0 even, 1 odd) `device_id` owns.
+uint32_t epoch_parity(std::string_view device_id, std::string_view partner_device_id);
+// The next epoch `device_id` may create above `newest_epoch` (at least 2).
+uint32_t next_owned_epoch(uint32_t newest_epoch, std::string_view device_id,
+                          std::string_view partner_device_id);
+
 // Per-message key: crypto_kdf(epoch_key, id = sender_counter, context "mendmsg_"), 32 bytes.
 SecretBytes message_key(const SecretBytes& epoch_key, uint64_t sender_counter);
 

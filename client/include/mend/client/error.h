@@ -26,6 +26,21 @@ enum class Errc {
   kBadPeerKey = 31,          // low-order / all-zero X25519 result, or a reflected key
   kPairingOutOfOrder = 32,   // a pairing step taken before the one it depends on
   kMalformedPairing = 33,    // a pairing message or saved pairing state that does not parse
+  kSasMismatch = 34,         // the partners' words differ (or a confirmation did not verify)
+  kPairingAborted = 35,      // the partner stopped the pairing
+  kPairingCodeRefused = 36,  // the relay refused the rendezvous code (unknown, used, expired, own)
+  kServerUnreachable = 40,   // no TCP/TLS/WebSocket connection to the relay
+  kConnectionLost = 41,      // the relay closed the connection or it broke
+  kTimeout = 42,             // the relay or the partner did not answer in time
+  kServerRefused = 43,       // the relay answered a request with an error frame
+  kProtocolViolation = 44,   // the relay sent something the protocol does not allow
+  kServerChanged = 45,       // the relay's server id is not the one the pair lives on
+  kNotPaired = 50,           // no verified partner on this device
+  kAlreadyPaired = 51,       // this device already has a partner
+  kPartnerKeyChanged = 52,   // the relay announces a partner key other than the verified one
+  kPairEnded = 53,           // the pair was ended (by the partner, or on the relay)
+  kMessageRejected = 60,  // a received envelope failed a check (docs/CLIENT-CRYPTO.md, "Receiving")
+  kLocalStore = 61,       // the local history store could not be read or written
 };
 
 // The fixed human summary of a code, e.g. "wrong passphrase", "keystore is damaged".

@@ -21,6 +21,9 @@ inline constexpr std::string_view kConfirm = "mendconf";   // id 2: pairing conf
 inline constexpr std::string_view kPairRoot = "mendroot";  // id 3: pair root key
 inline constexpr std::string_view kMessage = "mendmsg_";   // id = sender counter: message key
 inline constexpr std::string_view kKeystore = "mendkeys";  // id 1: file key, id 2: passphrase check
+inline constexpr std::string_view kEpoch =
+    "mendepch";  // id = epoch: history key from the pair root
+inline constexpr std::string_view kLocal = "mendlocl";  // id 1: local history store content key
 }  // namespace kdf_context
 
 // crypto_kdf_derive_from_key(out_len, subkey_id, context, key). libsodium 1.0.18 has

@@ -34,6 +34,7 @@ struct PairRecord {
   std::map<uint32_t, SecretBytes> epoch_keys;  // epoch -> 32-byte history key
   uint32_t current_epoch = 0;
   uint64_t paired_at_ms = 0;
+  std::string server_id;  // 16 bytes: the relay the pair lives on
 };
 
 // The device's encrypted keystore file: identity keys, pair state and a pairing in
@@ -83,6 +84,15 @@ class Keystore {
   void set_pending_pairing(SecretBytes state) { pending_pairing_ = std::move(state); }
   void clear_pending_pairing() { pending_pairing_ = SecretBytes(); }
 
+  // The 32-byte key of the local history store; made (randomly) on first use, so
+  // call save() afterwards if it was empty.
+  const SecretBytes& local_store_key();
+  bool has_local_store_key() const { return !local_store_key_.empty(); }
+
+  // The relay URL last used successfully (empty if none yet).
+  const std::string& server_url() const { return server_url_; }
+  void set_server_url(std::string url) { server_url_ = std::move(url); }
+
  private:
   Keystore() = default;
   void write(IfExists if_exists);
@@ -92,6 +102,8 @@ class Keystore {
   uint64_t created_at_ms_ = 0;
   std::optional<PairRecord> pair_;
   SecretBytes pending_pairing_;
+  SecretBytes local_store_key_;
+  std::string server_url_;
   PwhashLimits limits_;
   std::string salt_;
   SecretBytes file_key_;          // kdf(master, 1, "mendkeys"); kept so save() needs no passphrase

@@ -88,6 +88,8 @@ class PairingState {
   void accept_reveal(const PairingReveal& peer);
 
   bool has_peer_reveal() const { return !peer_.ephemeral_public_key.empty(); }
+  // Initiator: whether B's commitment arrived. Joiner: always (its own).
+  bool has_commitment() const { return !commitment_.empty(); }
   // SAS and keys, identical on both sides when nobody interfered. Requires the peer's
   // reveal; kBadPeerKey if the X25519 result is all zero (a low-order peer key).
   PairingOutcome outcome() const;

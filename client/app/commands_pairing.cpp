@@ -1,0 +1,171 @@
+// mend pair | join CODE | unpair
+
+#include <unistd.h>
+
+#include <iostream>
+
+#include "commands.h"
+#include "exit_codes.h"
+#include "json.h"
+#include "mend/client/error.h"
+#include "mend/client/pairing_flow.h"
+#include "mend/client/safety_number.h"
+#include "mend/client/sas.h"
+#include "mend/common/hex.h"
+#include "terminal_qr.h"
+
+namespace mend::app {
+
+namespace {
+
+using client::Errc;
+using client::Error;
+
+struct PairingFlags {
+  std::string confirm_sas;  // the words (or digits) the user read on the partner's screen
+  int timeout_s = 600;
+};
+
+// Lower case, single spaces, no leading or trailing space.
+std::string normalise(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    const bool space = c == ' ' || c == '\t' || c == '\n' || c == ',';
+    if (space) {
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+    } else {
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+  }
+  if (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+client::PairingCallbacks callbacks(AppContext& ctx, const PairingFlags& flags) {
+  client::PairingCallbacks cb;
+  cb.on_code = [&ctx](const std::string& code, uint64_t expires_at_ms) {
+    if (ctx.json())
+      ctx.emit_json(JsonObject()
+                        .add("event", "code")
+                        .add("code", code)
+                        .add("expires_at_ms", expires_at_ms)
+                        .str());
+    // The QR code carries the same code, for a partner app with a camera.
+    if (!ctx.json() && ::isatty(STDOUT_FILENO) == 1) ctx.say(terminal_qr(code));
+    ctx.say("Pairing code: " + code + "\nOn your partner's device run:  mend join " + code +
+            "\nWaiting for your partner (the code is valid for 10 minutes)...");
+  };
+  cb.confirm_sas = [&ctx, &flags](const client::PairingOutcome& o) {
+    const std::string words = client::join_words(o.sas_words);
+    if (ctx.json())
+      ctx.emit_json(
+          JsonObject().add("event", "sas").add("words", words).add("digits", o.sas_digits).str());
+    ctx.say("Compare these words with your partner's screen (by voice or in person):\n  " + words +
+            "\n  (or the digits " + o.sas_digits + ")");
+    if (!flags.confirm_sas.empty()) {
+      // "-": the partner's words arrive on standard input once ours are shown (scripts
+      // that relay what the other device printed).
+      std::string line = flags.confirm_sas;
+      if (line == "-" && !std::getline(std::cin, line)) line.clear();
+      const std::string given = normalise(line);
+      const bool match = given == words || given == o.sas_digits;
+      if (!match)
+        ctx.say("The words given with --confirm-sas (" + given +
+                ") are not the words this device shows.");
+      return match;
+    }
+    if (!interactive()) return false;  // checked before pairing started
+    std::cerr << "Do they match exactly? Type yes or no: " << std::flush;
+    std::string answer;
+    std::getline(std::cin, answer);
+    return normalise(answer) == "yes" || normalise(answer) == "y";
+  };
+  return cb;
+}
+
+void finish(AppContext& ctx, client::Keystore& ks) {
+  const std::string number = client::couple_safety_number(ks.identity().signing_public_key(),
+                                                          ks.pair()->partner_identity_key);
+  if (ctx.json())
+    ctx.emit_json(JsonObject()
+                      .add("event", "paired")
+                      .add("partner_device_id", to_hex(ks.pair()->partner_device_id))
+                      .add("safety_number", number)
+                      .str());
+  ctx.say("Paired. Couple safety number (see it again with `mend verify`):\n  " + number);
+}
+
+void run_pairing(AppContext& ctx, const PairingFlags& flags, const std::string* code) {
+  if (flags.confirm_sas.empty() && !interactive())
+    throw UsageError(
+        "pairing needs a person to compare words: run in a terminal, or pass the words shown "
+        "on the partner's device with --confirm-sas \"word word word word word\"");
+  client::Keystore ks = ctx.open_keystore();
+  if (ks.pair())
+    throw Error(Errc::kAlreadyPaired, "this device already has a partner; `mend unpair` first");
+  auto session = ctx.connect(ks);
+  client::PairingOptions options;
+  options.partner_timeout = std::chrono::seconds(flags.timeout_s);
+  const auto cb = callbacks(ctx, flags);
+  if (code == nullptr)
+    client::pair_as_initiator(*session, ks, cb, options);
+  else
+    client::pair_as_joiner(*session, ks, *code, cb, options);
+  ks.set_server_url(ctx.server_url(&ks).text());
+  ks.save();
+  session->close();
+  finish(ctx, ks);
+}
+
+void run_unpair(AppContext& ctx, bool wipe) {
+  client::Keystore ks = ctx.open_keystore();
+  auto session = ctx.connect(ks);
+  const bool on_server = !session->authenticated().pair_id.empty();
+  if (!on_server && !ks.pair() && ks.pending_pairing().empty())
+    throw Error(Errc::kNotPaired, "there is no partner to leave");
+  // A pair the relay holds is ended there first: if that fails, nothing changes here.
+  if (on_server) session->unpair();
+  session->close();
+  if (wipe && ks.pair()) ctx.open_history(ks)->wipe_pair();
+  ks.clear_pair();
+  ks.clear_pending_pairing();
+  ks.save();
+  if (ctx.json())
+    ctx.emit_json(JsonObject().add("unpaired", true).add("history_wiped", wipe).str());
+  ctx.say(std::string("Unpaired. The server has deleted the pair and everything stored for it.\n") +
+          (wipe ? "This device's copy of the history is deleted too.\n"
+                : "This device keeps its copy of the history (use --wipe to delete it).\n") +
+          "What your partner's device already holds cannot be recalled.");
+}
+
+}  // namespace
+
+void add_pairing_commands(CLI::App& root, AppContext& ctx, int& exit_code) {
+  auto flags = std::make_shared<PairingFlags>();
+  auto add_flags = [flags](CLI::App* c) {
+    c->add_option("--confirm-sas", flags->confirm_sas,
+                  "the five words (or fifteen digits) shown on the partner's device, or - to "
+                  "read them from standard input once this device's words are shown; pairing "
+                  "stops if they differ (default: ask yes/no in the terminal)");
+    c->add_option("--timeout", flags->timeout_s, "seconds to wait for the partner (default 600)");
+  };
+  auto* pair = root.add_subcommand("pair", "start pairing: print a code for the partner and wait");
+  add_flags(pair);
+  pair->callback([&ctx, flags] { run_pairing(ctx, *flags, nullptr); });
+
+  auto* join = root.add_subcommand("join", "join the partner's pairing with their code");
+  auto code = std::make_shared<std::string>();
+  join->add_option("CODE", *code, "the code shown by `mend pair` on the partner's device")
+      ->required();
+  add_flags(join);
+  join->callback([&ctx, flags, code] { run_pairing(ctx, *flags, code.get()); });
+
+  auto* unpair = root.add_subcommand(
+      "unpair", "end the pair alone: the server deletes it and its history at once");
+  auto wipe = std::make_shared<bool>(false);
+  unpair->add_flag("--wipe", *wipe, "also delete this device's copy of the history");
+  unpair->callback([&ctx, wipe] { run_unpair(ctx, *wipe); });
+  (void)exit_code;
+}
+
+}  // namespace mend::app

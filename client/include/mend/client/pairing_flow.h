@@ -1,0 +1,48 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "mend/client/keystore.h"
+#include "mend/client/pairing.h"
+#include "mend/client/session.h"
+
+namespace mend::client {
+
+// What the app shows and asks during pairing.
+struct PairingCallbacks {
+  // Initiator: the rendezvous code to give to the partner.
+  std::function<void(const std::string& code, uint64_t expires_at_ms)> on_code;
+  // Both: the words and digits, once both sides revealed. Return true only if the user
+  // confirms that they match the partner's screen.
+  std::function<bool(const PairingOutcome&)> confirm_sas;
+};
+
+struct PairingOptions {
+  // How long to wait for the partner to join, reveal and confirm.
+  std::chrono::milliseconds partner_timeout{std::chrono::minutes(10)};
+  // While waiting, this side's latest pairing message is sent again this often (the
+  // relay does not store pairing messages, so a partner who was offline missed it).
+  std::chrono::milliseconds resend_interval{std::chrono::seconds(1)};
+};
+
+// `mend pair` (initiator, asks the relay for a code) and `mend join CODE` (joiner).
+// The commit-then-reveal exchange of docs/CLIENT-CRYPTO.md runs over PairingMessage
+// frames; the PairingState is saved in the keystore after every step, so running the
+// same command again after a crash resumes with the same keys and the same words.
+//
+// On success the keystore holds the verified pair (pair id, partner identity key,
+// pair root key, epoch 1 key, the relay's server id) and is saved. Errors:
+//   kAlreadyPaired      the keystore (or the relay) already has a pair
+//   kSasMismatch        the user said the words differ, or the partner's confirmation
+//                       does not verify; the pair is ended on the relay
+//   kPairingAborted     the partner stopped; the pair is ended on the relay
+//   kBadPeerKey / kCommitmentMismatch  interference; the pair is ended on the relay
+//   kTimeout, kConnectionLost  the state is kept: run the command again to resume
+void pair_as_initiator(Session& session, Keystore& keystore, const PairingCallbacks& callbacks,
+                       const PairingOptions& options = {});
+void pair_as_joiner(Session& session, Keystore& keystore, std::string_view code,
+                    const PairingCallbacks& callbacks, const PairingOptions& options = {});
+
+}  // namespace mend::client

@@ -1,0 +1,95 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mend/client/history_store.h"
+#include "mend/client/server_event.h"
+#include "mend/common/secret_bytes.h"
+
+namespace mend::client {
+
+// A message from the partner, as it is accepted.
+struct ReceivedMessage {
+  uint64_t sequence = 0;  // 0: ephemeral (never stored)
+  uint64_t stored_at_ms = 0;
+  std::string text;
+  bool key_update = false;  // a new history key (the text is a note for people)
+};
+
+// Who may write to this device, and with which keys.
+struct ReceiveContext {
+  std::string pair_id;                                // 16 bytes
+  std::string partner_device_id;                      // 16 bytes
+  const std::map<uint32_t, SecretBytes>* epoch_keys;  // epoch -> history key
+  std::string own_device_id;                          // for the epoch ownership rule
+  // Called with a new history key the partner sent (epoch rotation), once its message
+  // is accepted in order; the caller adds it to the keystore (and so to epoch_keys).
+  std::function<void(uint32_t epoch, SecretBytes key)> on_key_update;
+  // Called with each message as it is accepted (stored ones in chain order, and
+  // ephemeral ones), and with each problem as it is reported. Both optional.
+  std::function<void(const ReceivedMessage&)> on_message;
+  std::function<void(const Problem&)> on_problem;
+};
+
+// Checks every event the relay delivers before anything reaches the history
+// (docs/CLIENT-CRYPTO.md, "Receiving"). A failed check is never dropped silently:
+// it becomes a Problem, both returned and written to the store. The kinds:
+//   malformed       the header does not parse, or sizes/kind/padded length are wrong
+//   wrong-sender    the event or header names a device other than the verified partner
+//   wrong-pair      the header names another pair
+//   unknown-epoch   no history key for the header's epoch
+//   authentication  the AEAD tag fails: header or ciphertext altered, or wrong key
+//   bad-content     authentic, but the padding or content does not parse, or a key
+//                   update for an epoch the partner does not own or already has
+//   replay          an envelope already held, delivered again under a new sequence
+//   fork            a second, different envelope with a counter already held, or a
+//                   previous_hash that is not the hash of the partner's previous one
+//   gap             counters missing and not filled within the grace period
+//   reorder         a sequence older than what the stream already passed, not held
+//   sequence-reused a sequence already held, with different bytes
+class Receiver {
+ public:
+  Receiver(HistoryStore& store, ReceiveContext context,
+           std::chrono::milliseconds gap_grace = std::chrono::seconds(3));
+
+  void on_event(const DeliveredEvent& event);
+  // The catch-up is complete: from now on, gaps count down their grace period.
+  void on_caught_up(uint64_t last_sequence);
+  // Reports gaps older than the grace period (or all of them if `force`) and
+  // accepts the messages held behind them.
+  void settle_gaps(bool force = false);
+  bool holding() const { return !held_.empty(); }
+
+  size_t accepted() const { return accepted_; }
+  size_t ephemeral_accepted() const { return ephemeral_; }
+  const std::vector<Problem>& problems() const { return problems_; }
+
+ private:
+  struct Opened;
+  struct Held {
+    DeliveredEvent event;
+    std::chrono::steady_clock::time_point since;
+  };
+  void report(uint64_t sequence, std::string kind, std::string detail);
+  // Stateless checks (header, sender, keys, AEAD, content); false if reported.
+  bool open(const DeliveredEvent& e, Opened& out);
+  void accept_in_order(const DeliveredEvent& e, Opened& o, bool after_gap);
+  void drain();
+
+  HistoryStore& store_;
+  ReceiveContext context_;
+  std::chrono::milliseconds gap_grace_;
+  bool caught_up_ = false;
+  std::chrono::steady_clock::time_point caught_up_at_;
+  std::map<uint64_t, Held> held_;  // by sender counter
+  size_t accepted_ = 0;
+  size_t ephemeral_ = 0;
+  std::vector<Problem> problems_;
+};
+
+}  // namespace mend::client

@@ -1,0 +1,282 @@
+#include "mend/client/pairing_flow.h"
+
+#include <optional>
+
+#include "mend/client/envelope_crypto.h"
+#include "mend/client/error.h"
+#include "mend/common/wall_clock.h"
+#include "pairing_messages.h"
+
+namespace mend::client {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using detail::AbortMessage;
+using detail::CommitmentMessage;
+using detail::ConfirmationMessage;
+using detail::PairingMessageBody;
+
+// The relay's view of the pair being verified.
+struct RelayPair {
+  std::string pair_id;
+  std::string partner_device_id;
+  std::string partner_public_key;
+};
+
+class Exchange {
+ public:
+  Exchange(Session& s, Keystore& k, const PairingCallbacks& c, const PairingOptions& o)
+      : session_(s), keystore_(k), callbacks_(c), options_(o) {}
+
+  void save(const PairingState& state) {
+    keystore_.set_pending_pairing(state.serialize());
+    keystore_.save();
+  }
+
+  void send(const PairingMessageBody& body) {
+    session_.send_pairing_message(detail::encode_pairing_message(body));
+  }
+  void resend_all() {
+    for (const auto& m : outbox_) send(m);
+  }
+
+  // The next pairing message from the partner. Meanwhile this side's own latest
+  // messages are sent again whenever the partner comes online and every
+  // resend_interval, since the relay drops pairing messages for an offline partner.
+  PairingMessageBody next_message(Clock::time_point deadline) {
+    auto next_resend = Clock::now() + options_.resend_interval;
+    for (;;) {
+      const auto now = Clock::now();
+      if (now >= deadline)
+        throw Error(Errc::kTimeout,
+                    "the partner did not answer; run the same command again to resume");
+      if (now >= next_resend) {
+        resend_all();
+        next_resend = now + options_.resend_interval;
+      }
+      const auto wait = std::min(deadline, next_resend) - now;
+      auto e = session_.next_event(std::chrono::duration_cast<std::chrono::milliseconds>(wait) +
+                                   std::chrono::milliseconds(1));
+      if (!e) continue;
+      if (auto* p = std::get_if<PairingPayloadEvent>(&*e)) {
+        PairingMessageBody body = detail::decode_pairing_message(p->payload);
+        if (auto* a = std::get_if<AbortMessage>(&body))
+          fail(Errc::kPairingAborted, a->reason.empty() ? "no reason given" : a->reason, false);
+        return body;
+      }
+      if (auto* pr = std::get_if<PresenceEvent>(&*e)) {
+        if (pr->partner_online) resend_all();
+      } else if (auto* err = std::get_if<ServerErrorEvent>(&*e)) {
+        // PARTNER_OFFLINE: the message is sent again when the partner is back.
+        if (err->fatal || err->code != server_error::kPartnerOffline) throw_server_error(*err);
+      } else if (std::holds_alternative<PairEndedEvent>(*e)) {
+        keystore_.clear_pending_pairing();
+        keystore_.save();
+        throw Error(Errc::kPairEnded, "the pair was ended on the server during pairing");
+      }
+    }
+  }
+
+  // Stops the pairing for good: tells the partner (best effort), ends the pair on
+  // the relay, forgets the pairing state.
+  [[noreturn]] void fail(Errc code, const std::string& why, bool tell_partner) {
+    try {
+      if (tell_partner) send(AbortMessage{why});
+      session_.unpair();
+    } catch (const Error&) {
+      // Already unpaired, or the connection is gone: the relay pair is cleared by
+      // `mend unpair` later; the local state goes now either way.
+    }
+    keystore_.clear_pending_pairing();
+    keystore_.save();
+    throw Error(code, why);
+  }
+
+  // Steps after both reveals: words, the user's verdict, signed confirmations.
+  void finish(const PairingState& state, const RelayPair& relay) {
+    const PairingOutcome outcome = state.outcome();
+    if (outcome.peer_identity_key != relay.partner_public_key)
+      fail(Errc::kBadPeerKey,
+           "the partner revealed an identity key other than the one the server paired us with",
+           true);
+    if (!callbacks_.confirm_sas || !callbacks_.confirm_sas(outcome))
+      fail(Errc::kSasMismatch, "the words did not match on this device", true);
+
+    outbox_.push_back(
+        ConfirmationMessage{detail::seal_confirmation(keystore_.identity(), outcome)});
+    resend_all();
+    const auto deadline = Clock::now() + options_.partner_timeout;
+    for (;;) {
+      PairingMessageBody m = next_message(deadline);
+      auto* c = std::get_if<ConfirmationMessage>(&m);
+      if (c == nullptr) continue;  // a repeated commitment or reveal: our reveal is resent anyway
+      if (!detail::open_confirmation(c->sealed_signature, outcome))
+        fail(Errc::kSasMismatch,
+             "the partner's device computed different keys (its confirmation does not verify)",
+             true);
+      break;
+    }
+    // The partner may have confirmed before ours could reach it: send it once more.
+    resend_all();
+
+    PairRecord pair;
+    pair.pair_id = relay.pair_id;
+    pair.partner_device_id = relay.partner_device_id;
+    pair.partner_identity_key = outcome.peer_identity_key;
+    pair.pair_root_key = outcome.pair_root_key.clone();
+    pair.epoch_keys.emplace(1, epoch_key_from_root(outcome.pair_root_key, 1));
+    pair.current_epoch = 1;
+    pair.paired_at_ms = unix_ms();
+    pair.server_id = session_.server_id();
+    keystore_.set_pair(std::move(pair));
+    keystore_.clear_pending_pairing();
+    keystore_.save();
+  }
+
+  // Failures of the exchange itself (not of the connection) end the attempt.
+  template <class F>
+  void guarded(F&& f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      switch (e.code()) {
+        case Errc::kCommitmentMismatch:
+        case Errc::kBadPeerKey:
+        case Errc::kMalformedPairing:
+        case Errc::kPairingOutOfOrder: fail(e.code(), e.what(), true);
+        default: throw;
+      }
+    }
+  }
+
+  std::vector<PairingMessageBody> outbox_;
+
+ private:
+  Session& session_;
+  Keystore& keystore_;
+  const PairingCallbacks& callbacks_;
+  const PairingOptions& options_;
+};
+
+std::optional<PairingState> pending_state(const Keystore& keystore, PairingRole role) {
+  if (keystore.pending_pairing().empty()) return std::nullopt;
+  PairingState s = PairingState::parse(keystore.pending_pairing().view());
+  if (s.role() != role) return std::nullopt;
+  return s;
+}
+
+// A pair the relay knows but this device never verified can only be resumed with
+// the saved state of the same role.
+PairingState resume_or_refuse(Session& session, const Keystore& keystore, PairingRole role,
+                              RelayPair& relay) {
+  std::optional<PairingState> s = pending_state(keystore, role);
+  if (!s)
+    throw Error(Errc::kAlreadyPaired,
+                "the server has a pair for this device that was never verified here; run "
+                "`mend unpair` to end it, then pair again");
+  const AuthenticatedEvent& a = session.authenticated();
+  relay = RelayPair{a.pair_id, a.partner_device_id, a.partner_public_key};
+  return std::move(*s);
+}
+
+void refuse_if_paired(const Keystore& keystore) {
+  if (keystore.pair())
+    throw Error(Errc::kAlreadyPaired, "this device already has a partner; `mend unpair` first");
+}
+
+}  // namespace
+
+void pair_as_initiator(Session& session, Keystore& keystore, const PairingCallbacks& callbacks,
+                       const PairingOptions& options) {
+  refuse_if_paired(keystore);
+  Exchange x(session, keystore, callbacks, options);
+  RelayPair relay;
+  std::optional<PairingState> state;
+  if (!session.authenticated().pair_id.empty()) {
+    state.emplace(resume_or_refuse(session, keystore, PairingRole::kInitiator, relay));
+  } else {
+    const PairingCodeEvent code = session.request_pairing_code();
+    state.emplace(PairingState::begin(PairingRole::kInitiator, code.code,
+                                      keystore.identity().signing_public_key()));
+    x.save(*state);
+    if (callbacks.on_code) callbacks.on_code(code.code, code.expires_at_ms);
+    const auto deadline = Clock::now() + options.partner_timeout;
+    for (;;) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) {
+        keystore.clear_pending_pairing();
+        keystore.save();
+        throw Error(Errc::kTimeout, "nobody joined with the code in time");
+      }
+      auto e = session.next_event(left);
+      if (!e) continue;
+      if (auto* p = std::get_if<PairedEvent>(&*e)) {
+        if (p->code != state->code())
+          throw Error(Errc::kProtocolViolation, "the server paired us through another code");
+        relay = RelayPair{p->pair_id, p->partner_device_id, p->partner_public_key};
+        break;
+      }
+      if (auto* err = std::get_if<ServerErrorEvent>(&*e)) throw_server_error(*err);
+    }
+  }
+
+  x.guarded([&] {
+    const auto deadline = Clock::now() + options.partner_timeout;
+    while (!state->has_commitment()) {
+      auto m = x.next_message(deadline);
+      if (auto* c = std::get_if<CommitmentMessage>(&m)) {
+        state->accept_commitment(c->commitment);
+        x.save(*state);
+      }
+    }
+    x.outbox_.push_back(state->own_reveal());
+    x.resend_all();
+    while (!state->has_peer_reveal()) {
+      auto m = x.next_message(deadline);
+      if (auto* r = std::get_if<PairingReveal>(&m)) {
+        state->accept_reveal(*r);
+        x.save(*state);
+      } else if (auto* c = std::get_if<CommitmentMessage>(&m)) {
+        state->accept_commitment(c->commitment);  // the same again, or refused
+      }
+    }
+    x.finish(*state, relay);
+  });
+}
+
+void pair_as_joiner(Session& session, Keystore& keystore, std::string_view code,
+                    const PairingCallbacks& callbacks, const PairingOptions& options) {
+  refuse_if_paired(keystore);
+  Exchange x(session, keystore, callbacks, options);
+  RelayPair relay;
+  std::optional<PairingState> state;
+  if (!session.authenticated().pair_id.empty()) {
+    state.emplace(resume_or_refuse(session, keystore, PairingRole::kJoiner, relay));
+  } else {
+    const PairedEvent p = session.redeem_pairing_code(code);
+    relay = RelayPair{p.pair_id, p.partner_device_id, p.partner_public_key};
+    state.emplace(PairingState::begin(PairingRole::kJoiner, p.code,
+                                      keystore.identity().signing_public_key()));
+    x.save(*state);
+  }
+
+  x.guarded([&] {
+    x.outbox_.push_back(CommitmentMessage{state->commitment()});
+    x.resend_all();
+    const auto deadline = Clock::now() + options.partner_timeout;
+    while (!state->has_peer_reveal()) {
+      auto m = x.next_message(deadline);
+      if (auto* r = std::get_if<PairingReveal>(&m)) {
+        state->accept_reveal(*r);
+        x.save(*state);
+      }
+    }
+    x.outbox_.push_back(state->own_reveal());
+    x.resend_all();
+    x.finish(*state, relay);
+  });
+}
+
+}  // namespace mend::client

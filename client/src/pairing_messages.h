@@ -1,0 +1,40 @@
+#pragma once
+
+// PairingMessage.payload encoding (proto/mend/v1/pairing.proto) and the sealed
+// signature of the confirmation step. Private to the library.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "mend/client/identity.h"
+#include "mend/client/pairing.h"
+#include "mend/common/secret_bytes.h"
+
+namespace mend::client::detail {
+
+struct CommitmentMessage {
+  std::string commitment;
+};
+struct ConfirmationMessage {
+  std::string sealed_signature;
+};
+struct AbortMessage {
+  std::string reason;
+};
+using PairingMessageBody =
+    std::variant<CommitmentMessage, PairingReveal, ConfirmationMessage, AbortMessage>;
+
+std::string encode_pairing_message(const PairingMessageBody& body);
+// Throws Error(kMalformedPairing) if the payload is not a version-1 PairingPayload.
+PairingMessageBody decode_pairing_message(std::string_view payload);
+
+// nonce (24) || XChaCha20-Poly1305-IETF(key = confirmation key, AD = "mend-pair-confirm-v1",
+//   message = Ed25519(IK secret, "mend-pair-confirm-v1" || T)).
+std::string seal_confirmation(const DeviceIdentity& identity, const PairingOutcome& outcome);
+// True only if it decrypts under this side's confirmation key (so both derived the
+// same K) and the signature verifies under the partner's revealed identity key.
+bool open_confirmation(std::string_view sealed, const PairingOutcome& outcome);
+
+}  // namespace mend::client::detail
