@@ -1,16 +1,12 @@
 #include "storage/sqlite_storage.h"
 
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <array>
-#include <cerrno>
-#include <cstring>
 #include <unordered_map>
 
 #include "mend/common/ids.h"
+#include "storage/data_dir_lock.h"
 #include "storage/sqlite_checkpointer.h"
 #include "storage/sqlite_migrations.h"
 #include "storage/sqlite_statements.h"
@@ -21,29 +17,6 @@ namespace {
 
 using sqlite::Statement;
 using sqlite::Statements;
-
-// One mendd per data directory: two would hand out the same sequence numbers
-// (each caches the next one). flock is released by the kernel if mendd dies.
-class DataDirLock {
- public:
-  explicit DataDirLock(const std::filesystem::path& dir) {
-    const auto file = dir / "mendd.lock";
-    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0)
-      throw std::runtime_error("cannot open " + file.string() + ": " + std::strerror(errno));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      ::close(fd_);
-      throw std::runtime_error("another mendd is already using the data directory " + dir.string() +
-                               "; stop it or choose another --data-dir");
-    }
-  }
-  ~DataDirLock() { ::close(fd_); }
-  DataDirLock(const DataDirLock&) = delete;
-  DataDirLock& operator=(const DataDirLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
 
 class SqliteStorage final : public Storage {
  public:
