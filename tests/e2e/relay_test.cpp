@@ -191,5 +191,40 @@ TEST(Relay, UnpairDeletesEverythingOfThePair) {
   EXPECT_TRUE(again.pair_id().empty());
 }
 
+// Both partners unpair at once: each Unpair gets an answer with its request id,
+// PairEnded{UNPAIRED_BY_YOU} for the one that took effect, NOT_PAIRED for the other.
+TEST(Relay, SimultaneousUnpairsAreEachAnswered) {
+  MenddProcess mendd;
+  auto [a, b] = make_pair(mendd.port());
+  auto fa = a.conn->frame(71);
+  fa.mutable_unpair();
+  auto fb = b.conn->frame(72);
+  fb.mutable_unpair();
+  a.conn->send(fa);
+  b.conn->send(fb);
+  int effective = 0, refused = 0;
+  for (auto [dev, rid] : {std::pair{&a, 71u}, std::pair{&b, 72u}}) {
+    bool answered = false;
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!answered && std::chrono::steady_clock::now() < deadline) {
+      auto f = dev->conn->try_read(100ms);
+      if (!f || f->request_id() != rid) continue;
+      answered = true;
+      if (f->body_case() == Body::kPairEnded) {
+        EXPECT_EQ(f->pair_ended().reason(), v1::PAIR_END_REASON_UNPAIRED_BY_YOU);
+        ++effective;
+      } else {
+        ASSERT_EQ(f->body_case(), Body::kError) << f->DebugString();
+        EXPECT_EQ(f->error().code(), v1::ERROR_CODE_NOT_PAIRED);
+        ++refused;
+      }
+    }
+    EXPECT_TRUE(answered) << "request " << rid << " was not answered";
+  }
+  EXPECT_EQ(effective, 1);
+  EXPECT_EQ(refused, 1);
+  EXPECT_EQ(count_rows(mendd.database(), "pairs"), 0);
+}
+
 }  // namespace
 }  // namespace mend::test
