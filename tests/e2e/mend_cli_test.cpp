@@ -345,6 +345,8 @@ TEST_F(MendCliTest, BackupOpensOnANewDeviceWithTheRecoveryCodeOnly) {
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
   EXPECT_NE(restored.out.find("\"restored\":true"), std::string::npos) << restored.out;
   EXPECT_NE(restored.out.find("\"epochs\":1"), std::string::npos) << restored.out;
+  const MendResult status = mend("n", {"status", "--offline"});
+  EXPECT_NE(status.out.find("\"restored_backup\":true"), std::string::npos) << status.out;
 
   // A second backup replaces the first: the old code finds nothing any more.
   const MendResult again = mend("b", {"backup"});
