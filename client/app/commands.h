@@ -14,5 +14,6 @@ namespace mend::app {
 void add_device_commands(CLI::App& root, AppContext& ctx, int& exit_code);   // init status verify
 void add_pairing_commands(CLI::App& root, AppContext& ctx, int& exit_code);  // pair join unpair
 void add_message_commands(CLI::App& root, AppContext& ctx, int& exit_code);  // send log listen rotate
+void add_backup_commands(CLI::App& root, AppContext& ctx, int& exit_code);   // backup restore
 
 }  // namespace mend::app

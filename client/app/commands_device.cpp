@@ -65,6 +65,7 @@ void run_status(AppContext& ctx, bool offline) {
   j.add("keystore", ks.path().string());
   j.add("paired", ks.pair().has_value());
   j.add("pairing_in_progress", !ks.pending_pairing().empty());
+  j.add("restored_backup", !ks.restored_backup().empty());
   text << "Device id:  " << to_hex(ks.identity().device_id())
        << "\nKeystore:   " << ks.path().string() << "\n";
   size_t pending = 0;
@@ -88,6 +89,8 @@ void run_status(AppContext& ctx, bool offline) {
   } else {
     text << "Partner:    none" << (ks.pending_pairing().empty() ? "" : " (pairing in progress)")
          << "\n";
+    if (!ks.restored_backup().empty())
+      text << "Restored:   history keys from a backup, waiting for the partner to re-pair\n";
   }
   const client::ServerUrl url = ctx.server_url(&ks);
   j.add("server", url.text());

@@ -35,6 +35,9 @@ int exit_code_for(Errc code) {
     case Errc::kBadPadding:
     case Errc::kMalformedEnvelope:
     case Errc::kMessageRejected: return kTampering;
+    case Errc::kBadRecoveryCode:
+    case Errc::kBackupRefused:
+    case Errc::kNoBackup: return kBackupProblem;
   }
   return kFailure;
 }
@@ -70,6 +73,9 @@ std::string_view error_name(Errc code) {
     case Errc::kBadPadding: return "bad-padding";
     case Errc::kMalformedEnvelope: return "malformed-envelope";
     case Errc::kMessageRejected: return "message-rejected";
+    case Errc::kBadRecoveryCode: return "bad-recovery-code";
+    case Errc::kBackupRefused: return "backup-refused";
+    case Errc::kNoBackup: return "no-backup";
   }
   return "failure";
 }

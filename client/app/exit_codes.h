@@ -20,6 +20,7 @@ enum Exit : int {
   kSecurityAlert = 8,    // partner key changed, or another server than the pair's
   kTampering = 9,        // received messages were rejected (reported, not accepted)
   kTimeout = 10,         // the partner or the server did not answer in time
+  kBackupProblem = 11,   // recovery code mistyped, no backup for it, or it does not open
 };
 
 int exit_code_for(client::Errc code);

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   add_device_commands(root, ctx, exit_code);
   add_pairing_commands(root, ctx, exit_code);
   add_message_commands(root, ctx, exit_code);
+  add_backup_commands(root, ctx, exit_code);
 
   try {
     root.parse(argc, argv);

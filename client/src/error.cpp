@@ -33,6 +33,9 @@ std::string_view summary(Errc code) {
     case Errc::kPairEnded: return "the pair has ended";
     case Errc::kMessageRejected: return "a received message was rejected";
     case Errc::kLocalStore: return "local history store error";
+    case Errc::kBadRecoveryCode: return "that is not a valid recovery code";
+    case Errc::kBackupRefused: return "the key backup cannot be opened";
+    case Errc::kNoBackup: return "no key backup found for this recovery code";
   }
   return "unknown error";
 }

@@ -56,7 +56,7 @@ std::vector<ServerEvent> decode_server_frame(std::string_view message) {
     case v1::ServerFrame::kPaired: {
       const auto& p = f.paired();
       out.emplace_back(PairedEvent{rid, p.pair_id(), p.partner_device_id(), p.partner_public_key(),
-                                   p.initiator(), p.code()});
+                                   p.initiator(), p.code(), p.replaced_device_id()});
       break;
     }
     case v1::ServerFrame::kPairingMessage:
@@ -78,7 +78,14 @@ std::vector<ServerEvent> decode_server_frame(std::string_view message) {
     case v1::ServerFrame::kPairEnded:
       out.emplace_back(
           PairEndedEvent{rid, f.pair_ended().pair_id(),
-                         f.pair_ended().reason() == v1::PAIR_END_REASON_UNPAIRED_BY_PARTNER});
+                         f.pair_ended().reason() == v1::PAIR_END_REASON_UNPAIRED_BY_PARTNER,
+                         f.pair_ended().reason() == v1::PAIR_END_REASON_DEVICE_REPLACED});
+      break;
+    case v1::ServerFrame::kBackupStored:
+      out.emplace_back(BackupStoredEvent{rid, f.backup_stored().stored_at_ms()});
+      break;
+    case v1::ServerFrame::kBackup:
+      out.emplace_back(BackupEvent{rid, f.backup().blob(), f.backup().stored_at_ms()});
       break;
     case v1::ServerFrame::kError:
       out.emplace_back(ServerErrorEvent{rid, static_cast<int>(f.error().code()),

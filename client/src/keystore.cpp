@@ -72,6 +72,7 @@ void wipe_secrets(pb::Contents& c) {
   for (auto& e : *c.mutable_pair()->mutable_epoch_keys()) wipe(*e.mutable_key());
   wipe(*c.mutable_pending_pairing());
   wipe(*c.mutable_local_store_key());
+  wipe(*c.mutable_restored_backup());
 }
 
 PairRecord pair_from_proto(const pb::Pair& p) {
@@ -179,6 +180,8 @@ Keystore Keystore::open(const fs::path& path, std::string_view passphrase) {
       ks.local_store_key_ = SecretBytes::copy_of(contents.local_store_key());
     }
     ks.server_url_ = contents.server_url();
+    if (!contents.restored_backup().empty())
+      ks.restored_backup_ = SecretBytes::copy_of(contents.restored_backup());
   } catch (...) {
     wipe_secrets(contents);
     throw;
@@ -232,6 +235,8 @@ void Keystore::write(IfExists if_exists) {
   if (!local_store_key_.empty())
     contents.set_local_store_key(local_store_key_.data(), local_store_key_.size());
   contents.set_server_url(server_url_);
+  if (!restored_backup_.empty())
+    contents.set_restored_backup(restored_backup_.data(), restored_backup_.size());
 
   SecretBytes plain(contents.ByteSizeLong());
   const bool ok = contents.SerializeToArray(plain.data(), static_cast<int>(plain.size()));

@@ -120,9 +120,9 @@ ServerEvent Session::await_answer(uint32_t request_id,
   }
 }
 
-PairingCodeEvent Session::request_pairing_code() {
+PairingCodeEvent Session::request_pairing_code(bool replace_partner) {
   v1::ClientFrame f = frame(next_request_++);
-  f.mutable_request_pairing_code();
+  f.mutable_request_pairing_code()->set_replace_partner(replace_partner);
   transport_->send(f.SerializeAsString());
   return expect_answer<PairingCodeEvent>(await_answer(f.request_id()), "RequestPairingCode");
 }
@@ -176,6 +176,25 @@ PairEndedEvent Session::unpair() {
       await_answer(f.request_id(),
                    [](const ServerEvent& e) { return std::holds_alternative<PairEndedEvent>(e); }),
       "Unpair");
+}
+
+BackupStoredEvent Session::put_backup(std::string_view backup_id, std::string_view blob) {
+  v1::ClientFrame f = frame(next_request_++);
+  f.mutable_put_backup()->set_backup_id(std::string(backup_id));
+  f.mutable_put_backup()->set_blob(std::string(blob));
+  transport_->send(f.SerializeAsString());
+  return expect_answer<BackupStoredEvent>(await_answer(f.request_id()), "PutBackup");
+}
+
+BackupEvent Session::fetch_backup(std::string_view backup_id) {
+  v1::ClientFrame f = frame(next_request_++);
+  f.mutable_fetch_backup()->set_backup_id(std::string(backup_id));
+  transport_->send(f.SerializeAsString());
+  ServerEvent answer = await_answer(f.request_id());
+  if (auto* err = std::get_if<ServerErrorEvent>(&answer);
+      err && err->code == server_error::kNotFound)
+    throw Error(Errc::kNoBackup, "the server holds no backup under this recovery code");
+  return expect_answer<BackupEvent>(std::move(answer), "FetchBackup");
 }
 
 std::optional<ServerEvent> Session::next_event(std::chrono::milliseconds timeout) {

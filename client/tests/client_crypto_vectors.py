@@ -11,6 +11,7 @@ checks the same values; this script shows that a second implementation agrees.
 Run: python3 client/tests/client_crypto_vectors.py
 """
 import hashlib
+import struct
 import pathlib
 import re
 import sys
@@ -45,6 +46,17 @@ EXPECTED = {
     "safety_number": "03806 15321 88038 51182 78633 17941 00790 30709 08099 89142 75930 54871",
     "keystore_file_key": "a095319922c92fa03742f7021875ef59872bbf0832d5cc9fa63d0a65c3acc09e",
     "keystore_check": "18209e5f13bb367252dbd7f205abd957",
+    "recovery_checksum": "c7cb",
+    "recovery_words": "abacus acrobat admiral airship alcove almond alpaca anvil apron arcade "
+                      "armada attic avocado axle baker balcony sausage sesame",
+    "recovery_salt": "093db984ea0401282186fcf193a78011",
+    "backup_id": "182352aeb6a27cad2c7d25d2fd1d9f4a693df8982f1b2f818446b97c40f9a6c1",
+    "backup_wrapping_key": "3bf748671580f85162dfffb02116a1b61be19b59bb13746b7e544796381f6576",
+    "backup_blob": "01404142434445464748494a4b4c4d4e4f505152535455565778187b0125b547"
+                   "e94e1eeb5217450508f068fddad58283ebd3e5553badd5eabb46ad1009ac75b9"
+                   "ab221910bc6a1718153923696e541276faf4e3582fc86f538e86eb965e5ac9a1"
+                   "b99b7c465670a032e3c01de04639d25f1cd7ca3cdb44110227485149447726a9"
+                   "6ff9134795fe782cdcfe539b2685bfac41e6f60b6a6ddc0bfa",
 }
 CIPHERTEXT = (
     "000102030405060708090a0b0c0d0e0f1011121314151617e2b55a201ee4d24449f285e339337e7f"
@@ -174,6 +186,64 @@ if sodium:
                                       67108864, sodium.crypto_pwhash_ALG_ARGON2ID13)
     check("keystore_file_key", kdf(master, 1, b"mendkeys").hex())
     check("keystore_check", kdf(master, 2, b"mendkeys", 16).hex())
+
+# --- Recovery code and key backup (Argon2id v1.3, MODERATE: 3 passes, 256 MiB)
+entropy = seq(0, 16)
+checksum = b2b(entropy)[:2]
+check("recovery_checksum", checksum.hex())
+check("recovery_words", " ".join(WORDS[b] for b in entropy + checksum))
+salt = b2b(b"mend recovery v1", 16, key=entropy)
+check("recovery_salt", salt.hex())
+
+
+def argon2id_moderate(password, salt16):
+    if sodium:
+        return sodium.crypto_pwhash_alg(32, password, salt16, 3, 268435456,
+                                        sodium.crypto_pwhash_ALG_ARGON2ID13)
+    try:  # OpenSSL's Argon2id through the `cryptography` package (>= 44)
+        from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+        return Argon2id(salt=salt16, length=32, iterations=3, lanes=1,
+                        memory_cost=262144).derive(password)
+    except ImportError:
+        return None
+
+
+def hchacha20(key, nonce16):
+    def rotl(v, c):
+        return ((v << c) & 0xffffffff) | (v >> (32 - c))
+
+    def qr(s, a, b, c, d):
+        s[a] = (s[a] + s[b]) & 0xffffffff; s[d] = rotl(s[d] ^ s[a], 16)
+        s[c] = (s[c] + s[d]) & 0xffffffff; s[b] = rotl(s[b] ^ s[c], 12)
+        s[a] = (s[a] + s[b]) & 0xffffffff; s[d] = rotl(s[d] ^ s[a], 8)
+        s[c] = (s[c] + s[d]) & 0xffffffff; s[b] = rotl(s[b] ^ s[c], 7)
+    s = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]
+    s += list(struct.unpack("<8I", key)) + list(struct.unpack("<4I", nonce16))
+    for _ in range(10):
+        qr(s, 0, 4, 8, 12); qr(s, 1, 5, 9, 13); qr(s, 2, 6, 10, 14); qr(s, 3, 7, 11, 15)
+        qr(s, 0, 5, 10, 15); qr(s, 1, 6, 11, 12); qr(s, 2, 7, 8, 13); qr(s, 3, 4, 9, 14)
+    return struct.pack("<8I", *(s[0:4] + s[12:16]))
+
+
+M = argon2id_moderate(entropy, salt)
+if M is not None:
+    backup_id = kdf(M, 1, b"mendbkup")
+    wrapping_key = kdf(M, 2, b"mendbkup")
+    check("backup_id", backup_id.hex())
+    check("backup_wrapping_key", wrapping_key.hex())
+    contents = (b"\x08\x01" + b"\x12\x10" + b"\x11" * 16 + b"\x1a\x10" + b"\x22" * 16 +
+                b"\x32\x20" + seq(0x80, 32) + b"\x3a\x24\x08\x01\x12\x20" + seq(0xa0, 32) +
+                b"\x40\x01")
+    nonce = seq(0x40, 24)
+    try:
+        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+        sealed = ChaCha20Poly1305(hchacha20(wrapping_key, nonce[:16])).encrypt(
+            b"\0" * 4 + nonce[16:], contents, b"mend backup v1" + backup_id)
+        check("backup_blob", (b"\x01" + nonce + sealed).hex())
+    except ImportError:
+        print("note: `cryptography` not installed; backup blob skipped")
+else:
+    print("note: no Argon2id (PyNaCl or cryptography); backup keys skipped")
 
 if not sodium:
     print("note: PyNaCl not installed; X25519, Ed25519, XChaCha20 and Argon2id parts skipped")

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "keystore_file.h"
+#include "mend/client/backup.h"
 #include "mend/client/error.h"
 #include "mend/client/keystore_path.h"
 #include "mend/common/ids.h"
@@ -331,6 +332,33 @@ TEST(PwhashLimits, DefaultIsModerate) {
   EXPECT_EQ(PwhashLimits::moderate().memlimit, crypto_pwhash_MEMLIMIT_MODERATE);
   EXPECT_EQ(PwhashLimits::interactive().opslimit, crypto_pwhash_OPSLIMIT_INTERACTIVE);
   EXPECT_EQ(PwhashLimits::interactive().memlimit, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+}
+
+BackupContents backup_contents() {
+  BackupContents c;
+  c.pair_id = std::string(16, '\x11');
+  c.device_id = std::string(16, '\x22');
+  c.pair_root_key = SecretBytes::copy_of(std::string(32, '\x55'));
+  c.epoch_keys.emplace(1, SecretBytes::copy_of(std::string(32, '\x66')));
+  c.epoch_keys.emplace(2, SecretBytes::copy_of(std::string(32, '\x77')));
+  c.current_epoch = 2;
+  return c;
+}
+
+TEST(RestoredBackup, SurvivesAKeystoreSaveAndParsesBack) {
+  test::TempDir dir;
+  const auto path = dir.path / "keystore";
+  {
+    Keystore ks = Keystore::create(path, "pass", PwhashLimits::interactive());
+    ks.set_restored_backup(serialize_backup_contents(backup_contents()));
+    ks.save();
+  }
+  const Keystore ks = Keystore::open(path, "pass");
+  const BackupContents c = parse_backup_contents(ks.restored_backup().view());
+  EXPECT_EQ(c.pair_id, std::string(16, '\x11'));
+  ASSERT_EQ(c.epoch_keys.size(), 2u);
+  EXPECT_TRUE(c.epoch_keys.at(2).equals(std::string(32, '\x77')));
+  EXPECT_THROW(parse_backup_contents("not a backup"), Error);
 }
 
 }  // namespace

@@ -10,10 +10,12 @@
 
 #include "envelope_internal.h"
 #include "keystore_file.h"
+#include "mend/client/backup.h"
 #include "mend/client/envelope_crypto.h"
 #include "mend/client/identity.h"
 #include "mend/client/kdf.h"
 #include "mend/client/pairing.h"
+#include "mend/client/recovery_code.h"
 #include "mend/client/safety_number.h"
 #include "mend/client/sas.h"
 #include "mend/common/hex.h"
@@ -185,6 +187,35 @@ TEST(KnownAnswer, KeystorePassphraseKeys) {
   EXPECT_EQ(to_hex(k.file_key.view()),
             "a095319922c92fa03742f7021875ef59872bbf0832d5cc9fa63d0a65c3acc09e");
   EXPECT_EQ(to_hex(k.passphrase_check), "18209e5f13bb367252dbd7f205abd957");
+}
+
+TEST(KnownAnswer, RecoveryCodeAndBackup) {
+  // Entropy 00 01 .. 0f: the 18 words, the checksum, the Argon2id-based derivations
+  // and a blob with a fixed nonce (docs/CLIENT-CRYPTO.md, "Test vectors").
+  const RecoveryCode code = RecoveryCode::from_entropy(seq(0x00, 16));
+  EXPECT_EQ(to_hex(recovery_checksum(code.entropy().view())), "c7cb");
+  EXPECT_EQ(code.text(),
+            "abacus acrobat admiral airship alcove almond alpaca anvil apron arcade armada attic "
+            "avocado axle baker balcony sausage sesame");
+  const BackupKeys keys = derive_backup_keys(code);
+  EXPECT_EQ(to_hex(keys.backup_id),
+            "182352aeb6a27cad2c7d25d2fd1d9f4a693df8982f1b2f818446b97c40f9a6c1");
+  // Argon2id here was recomputed with the `cryptography` package (OpenSSL).
+  EXPECT_EQ(to_hex(keys.wrapping_key.view()),
+            "3bf748671580f85162dfffb02116a1b61be19b59bb13746b7e544796381f6576");
+  BackupContents c;
+  c.pair_id = std::string(16, '\x11');
+  c.device_id = std::string(16, '\x22');
+  c.pair_root_key = SecretBytes::copy_of(seq(0x80, 32));
+  c.epoch_keys.emplace(1, SecretBytes::copy_of(seq(0xa0, 32)));
+  c.current_epoch = 1;
+  const std::string blob = detail::seal_backup_with_nonce(c, keys, seq(0x40, 24));
+  EXPECT_EQ(to_hex(blob),
+            "01404142434445464748494a4b4c4d4e4f505152535455565778187b0125b547"
+            "e94e1eeb5217450508f068fddad58283ebd3e5553badd5eabb46ad1009ac75b9"
+            "ab221910bc6a1718153923696e541276faf4e3582fc86f538e86eb965e5ac9a1"
+            "b99b7c465670a032e3c01de04639d25f1cd7ca3cdb44110227485149447726a9"
+            "6ff9134795fe782cdcfe539b2685bfac41e6f60b6a6ddc0bfa");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "e2e.h"
+#include "mend/client/recovery_code.h"
 #include "mend/common/hex.h"
 #include "mend_cli.h"
 
@@ -309,6 +310,54 @@ TEST_F(MendCliTest, UnreachableServerAndMissingPartnerAreExplained) {
   EXPECT_NE(r.err.find("cannot reach the server"), std::string::npos) << r.err;
   const MendResult usage = mend("a", {"frobnicate"});
   EXPECT_EQ(usage.exit_code, 2);
+}
+
+TEST_F(MendCliTest, BackupOpensOnANewDeviceWithTheRecoveryCodeOnly) {
+  init("a");
+  init("b");
+  const PairingRun p = pair();
+  ASSERT_EQ(p.a.exit_code, 0) << p.a.err;
+  ASSERT_EQ(p.b.exit_code, 0) << p.b.err;
+  ASSERT_EQ(mend("a", {"send", "before the backup"}).exit_code, 0);
+
+  const MendResult backup = mend("b", {"backup"});
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  const std::string code = json_string(backup.out, "recovery_code");
+  ASSERT_EQ(std::count(code.begin(), code.end(), ' '), 17) << code;
+
+  init("n");
+  // A typo is caught by the checksum words, before any network use.
+  std::string typo = code;
+  typo[0] = typo[0] == 'z' ? 'y' : 'z';
+  const MendResult mistyped = mend("n", {"restore", "--code", typo});
+  EXPECT_EQ(mistyped.exit_code, 11) << mistyped.err;
+  EXPECT_EQ(json_string(mistyped.out, "code"), "bad-recovery-code");
+  // A well-formed code the relay has no backup for.
+  const MendResult unknown =
+      mend("n", {"restore", "--code", client::RecoveryCode::generate().text()});
+  EXPECT_EQ(unknown.exit_code, 11) << unknown.err;
+  EXPECT_EQ(json_string(unknown.out, "code"), "no-backup");
+
+  // The code from the environment, as scripts pass it.
+  auto e = env();
+  e["MEND_RECOVERY_CODE"] = code;
+  const MendResult restored = MendCli::run(args("n", {"restore"}), e);
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_NE(restored.out.find("\"restored\":true"), std::string::npos) << restored.out;
+  EXPECT_NE(restored.out.find("\"epochs\":1"), std::string::npos) << restored.out;
+  const MendResult status = mend("n", {"status", "--offline"});
+  EXPECT_NE(status.out.find("\"restored_backup\":true"), std::string::npos) << status.out;
+
+  // A second backup replaces the first: the old code finds nothing any more.
+  const MendResult again = mend("b", {"backup"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(json_string(again.out, "recovery_code"), code);
+  init("m");
+  const MendResult old = mend("m", {"restore", "--code", code});
+  EXPECT_EQ(old.exit_code, 11) << old.err;
+  EXPECT_EQ(json_string(old.out, "code"), "no-backup");
+  // The relay's copy holds no key in the clear (the blob is the only thing it keeps).
+  EXPECT_FALSE(file_contains(mendd.database(), "before the backup"));
 }
 
 }  // namespace

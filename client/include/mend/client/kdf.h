@@ -24,6 +24,8 @@ inline constexpr std::string_view kKeystore = "mendkeys";  // id 1: file key, id
 inline constexpr std::string_view kEpoch =
     "mendepch";  // id = epoch: history key from the pair root
 inline constexpr std::string_view kLocal = "mendlocl";  // id 1: local history store content key
+inline constexpr std::string_view kBackup =
+    "mendbkup";  // from the recovery code's Argon2id output: id 1 backup_id, id 2 wrapping key
 }  // namespace kdf_context
 
 // crypto_kdf_derive_from_key(out_len, subkey_id, context, key). libsodium 1.0.18 has

@@ -84,6 +84,12 @@ class Keystore {
   void set_pending_pairing(SecretBytes state) { pending_pairing_ = std::move(state); }
   void clear_pending_pairing() { pending_pairing_ = SecretBytes(); }
 
+  // A serialized BackupContents (serialize_backup_contents) that `mend restore`
+  // fetched, waiting for the partner to re-pair with this device.
+  const SecretBytes& restored_backup() const { return restored_backup_; }
+  void set_restored_backup(SecretBytes contents) { restored_backup_ = std::move(contents); }
+  void clear_restored_backup() { restored_backup_ = SecretBytes(); }
+
   // The 32-byte key of the local history store; made (randomly) on first use, so
   // call save() afterwards if it was empty.
   const SecretBytes& local_store_key();
@@ -103,6 +109,7 @@ class Keystore {
   std::optional<PairRecord> pair_;
   SecretBytes pending_pairing_;
   SecretBytes local_store_key_;
+  SecretBytes restored_backup_;
   std::string server_url_;
   PwhashLimits limits_;
   std::string salt_;

@@ -42,6 +42,9 @@ struct PairedEvent {
   std::string partner_public_key;
   bool initiator = false;
   std::string code;
+  // Set when this pairing replaced a device of an existing pair (PROTOCOL.md 9.6):
+  // the partner's previous device, which the new one took over from.
+  std::string replaced_device_id;
 };
 
 struct PairingPayloadEvent {
@@ -82,6 +85,20 @@ struct PairEndedEvent {
   uint32_t request_id = 0;
   std::string pair_id;
   bool by_partner = false;
+  bool device_replaced = false;  // the partner moved the pair to another device of ours
+};
+
+// Answer to PutBackup.
+struct BackupStoredEvent {
+  uint32_t request_id = 0;
+  uint64_t stored_at_ms = 0;
+};
+
+// Answer to FetchBackup.
+struct BackupEvent {
+  uint32_t request_id = 0;
+  std::string blob;
+  uint64_t stored_at_ms = 0;
 };
 
 struct ServerErrorEvent {
@@ -97,9 +114,10 @@ struct OtherEvent {
   int body = 0;  // the ServerFrame body field number
 };
 
-using ServerEvent = std::variant<ChallengeEvent, AuthenticatedEvent, PairingCodeEvent, PairedEvent,
-                                 PairingPayloadEvent, AckEvent, DeliveredEvent, CaughtUpEvent,
-                                 PresenceEvent, PairEndedEvent, ServerErrorEvent, OtherEvent>;
+using ServerEvent =
+    std::variant<ChallengeEvent, AuthenticatedEvent, PairingCodeEvent, PairedEvent,
+                 PairingPayloadEvent, AckEvent, DeliveredEvent, CaughtUpEvent, PresenceEvent,
+                 PairEndedEvent, ServerErrorEvent, BackupStoredEvent, BackupEvent, OtherEvent>;
 
 // Decodes one WebSocket message from the relay into the events it carries (in order).
 // Throws Error(kProtocolViolation) if it does not parse or has the wrong version.
@@ -115,6 +133,8 @@ inline constexpr int kCodeUsed = 11;
 inline constexpr int kOwnCode = 12;
 inline constexpr int kRateLimited = 13;
 inline constexpr int kPartnerOffline = 14;
+inline constexpr int kNotFound = 16;
+inline constexpr int kForbidden = 17;
 inline constexpr int kInternal = 21;
 }  // namespace server_error
 

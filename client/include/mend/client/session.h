@@ -42,7 +42,9 @@ class Session {
   // How long a request waits for its answer.
   void set_request_timeout(std::chrono::milliseconds t) { request_timeout_ = t; }
 
-  PairingCodeEvent request_pairing_code();
+  // With `replace_partner`, a paired device asks for a code that moves the pair from
+  // the partner's current (lost) device to the device that redeems it (9.6).
+  PairingCodeEvent request_pairing_code(bool replace_partner = false);
   PairedEvent redeem_pairing_code(std::string_view code);
   // No answer on success; a refusal (PARTNER_OFFLINE...) arrives later as a
   // ServerErrorEvent with the returned request id.
@@ -55,6 +57,11 @@ class Session {
   // the CaughtUpEvent will carry.
   uint32_t subscribe(uint64_t after_sequence);
   PairEndedEvent unpair();
+  // Stores this device's key backup (section 14a), replacing its previous one.
+  // Refusals: kNotPaired; kServerRefused (an id another device uses, a blob too big).
+  BackupStoredEvent put_backup(std::string_view backup_id, std::string_view blob);
+  // Reads a backup by its id. Throws Error(kNoBackup) if the relay has none.
+  BackupEvent fetch_backup(std::string_view backup_id);
 
   // The next unsolicited event, or nullopt after `timeout`. A fatal ServerErrorEvent
   // is returned like any other; the connection is gone after it.
