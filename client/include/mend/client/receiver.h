@@ -26,14 +26,14 @@ struct ReceiveContext {
   std::string pair_id;                                // 16 bytes
   std::string partner_device_id;                      // 16 bytes
   const std::map<uint32_t, SecretBytes>* epoch_keys;  // epoch -> history key
-  std::string own_device_id;                          // for the epoch ownership rule
+  std::string own_device_id{};                        // for the epoch ownership rule
   // Called with a new history key the partner sent (epoch rotation), once its message
   // is accepted in order; the caller adds it to the keystore (and so to epoch_keys).
-  std::function<void(uint32_t epoch, SecretBytes key)> on_key_update;
+  std::function<void(uint32_t epoch, SecretBytes key)> on_key_update{};
   // Called with each message as it is accepted (stored ones in chain order, and
   // ephemeral ones), and with each problem as it is reported. Both optional.
-  std::function<void(const ReceivedMessage&)> on_message;
-  std::function<void(const Problem&)> on_problem;
+  std::function<void(const ReceivedMessage&)> on_message{};
+  std::function<void(const Problem&)> on_problem{};
 };
 
 // Checks every event the relay delivers before anything reaches the history
