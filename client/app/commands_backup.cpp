@@ -32,6 +32,7 @@ client::BackupContents contents_of(const client::Keystore& ks) {
   c.current_epoch = p.current_epoch;
   c.server_id = p.server_id;
   c.created_at_ms = unix_ms();
+  c.former_devices = p.former_devices;
   return c;
 }
 

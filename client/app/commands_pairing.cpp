@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "exit_codes.h"
 #include "json.h"
+#include "mend/client/conversation.h"
 #include "mend/client/error.h"
 #include "mend/client/pairing_flow.h"
 #include "mend/client/safety_number.h"
@@ -24,7 +25,10 @@ using client::Error;
 struct PairingFlags {
   std::string confirm_sas;  // the words (or digits) the user read on the partner's screen
   int timeout_s = 600;
+  bool replace = false;  // `mend pair --replace`
 };
+
+constexpr auto kHistorySyncTimeout = std::chrono::seconds(60);
 
 // Lower case, single spaces, no leading or trailing space.
 std::string normalise(std::string_view s) {
@@ -83,16 +87,42 @@ client::PairingCallbacks callbacks(AppContext& ctx, const PairingFlags& flags) {
   return cb;
 }
 
-void finish(AppContext& ctx, client::Keystore& ks) {
+void finish(AppContext& ctx, client::Keystore& ks, bool replaced, size_t restored_messages) {
   const std::string number = client::couple_safety_number(ks.identity().signing_public_key(),
                                                           ks.pair()->partner_identity_key);
-  if (ctx.json())
-    ctx.emit_json(JsonObject()
-                      .add("event", "paired")
-                      .add("partner_device_id", to_hex(ks.pair()->partner_device_id))
-                      .add("safety_number", number)
-                      .str());
-  ctx.say("Paired. Couple safety number (see it again with `mend verify`):\n  " + number);
+  if (ctx.json()) {
+    JsonObject o;
+    o.add("event", "paired")
+        .add("partner_device_id", to_hex(ks.pair()->partner_device_id))
+        .add("safety_number", number)
+        .add("replacement", replaced);
+    if (replaced) o.add("history_messages", static_cast<uint64_t>(restored_messages));
+    ctx.emit_json(o.str());
+  }
+  if (!replaced) {
+    ctx.say("Paired. Couple safety number (see it again with `mend verify`):\n  " + number);
+    return;
+  }
+  ctx.say("The pair now continues on a new device, with its history (" +
+          std::to_string(restored_messages) +
+          " message(s) held here).\nThe couple safety number changed, because a device "
+          "changed. Compare it with your partner again (`mend verify` shows it):\n  " +
+          number +
+          "\nMessages from now on use a new history key that the replaced device never had. "
+          "Backups made before name the old device: run `mend backup` again on both devices.");
+}
+
+// The pair's history, fetched and checked now: the remaining partner before it hands
+// the pair over (so it holds every key the lost device announced), the new device
+// right after (so that its history is complete at once).
+size_t sync_history(client::Keystore& ks, client::Session& session, AppContext& ctx) {
+  auto history = ctx.open_history(ks);
+  client::Conversation conv(ks, *history);
+  const client::SyncReport r = conv.sync(session, kHistorySyncTimeout);
+  for (const client::Problem& p : r.problems)
+    ctx.say("warning: message " + std::to_string(p.sequence) + " was rejected (" + p.kind +
+            "): " + p.detail);
+  return history->messages().size();
 }
 
 void run_pairing(AppContext& ctx, const PairingFlags& flags, const std::string* code) {
@@ -101,20 +131,38 @@ void run_pairing(AppContext& ctx, const PairingFlags& flags, const std::string* 
         "pairing needs a person to compare words: run in a terminal, or pass the words shown "
         "on the partner's device with --confirm-sas \"word word word word word\"");
   client::Keystore ks = ctx.open_keystore();
-  if (ks.pair())
-    throw Error(Errc::kAlreadyPaired, "this device already has a partner; `mend unpair` first");
+  if (flags.replace && !ks.pair())
+    throw Error(Errc::kNotPaired,
+                "`--replace` moves an existing pair to your partner's new device; this device "
+                "has no partner yet (run `mend pair` without it)");
+  if (!flags.replace && ks.pair())
+    throw Error(Errc::kAlreadyPaired,
+                "this device already has a partner; `mend unpair` first (or, if your partner "
+                "lost their device, `mend pair --replace`)");
   auto session = ctx.connect(ks);
   client::PairingOptions options;
   options.partner_timeout = std::chrono::seconds(flags.timeout_s);
+  options.replace_partner = flags.replace;
   const auto cb = callbacks(ctx, flags);
+  const bool had_backup = !ks.restored_backup().empty();
+  if (flags.replace) {
+    ctx.say("Fetching the pair's history first, so that no key of the old device is missed...");
+    sync_history(ks, *session, ctx);
+  }
   if (code == nullptr)
     client::pair_as_initiator(*session, ks, cb, options);
   else
     client::pair_as_joiner(*session, ks, *code, cb, options);
+  const bool replaced = flags.replace || (had_backup && ks.restored_backup().empty());
   ks.set_server_url(ctx.server_url(&ks).text());
   ks.save();
+  size_t messages = 0;
+  if (replaced) {
+    if (!flags.replace) ctx.say("Fetching the pair's history...");
+    messages = sync_history(ks, *session, ctx);
+  }
   session->close();
-  finish(ctx, ks);
+  finish(ctx, ks, replaced, messages);
 }
 
 void run_unpair(AppContext& ctx, bool wipe) {
@@ -151,6 +199,9 @@ void add_pairing_commands(CLI::App& root, AppContext& ctx, int& exit_code) {
   };
   auto* pair = root.add_subcommand("pair", "start pairing: print a code for the partner and wait");
   add_flags(pair);
+  pair->add_flag("--replace", flags->replace,
+                 "your partner lost their device: the code moves your pair, with its history, "
+                 "to the device that joins with it (which first runs `mend restore`)");
   pair->callback([&ctx, flags] { run_pairing(ctx, *flags, nullptr); });
 
   auto* join = root.add_subcommand("join", "join the partner's pairing with their code");

@@ -65,6 +65,11 @@ std::string serialize(const BackupContents& c) {
   m.set_current_epoch(c.current_epoch);
   m.set_server_id(c.server_id);
   m.set_created_at_ms(c.created_at_ms);
+  for (const FormerDevice& f : c.former_devices) {
+    auto* d = m.add_former_devices();
+    d->set_device_id(f.device_id);
+    d->set_own(f.own);
+  }
   std::string out = m.SerializeAsString();
   wipe_contents(m);
   return out;
@@ -94,6 +99,10 @@ BackupContents parse_contents(std::string_view bytes, Errc on_error) {
     c.current_epoch = m.current_epoch();
     c.server_id = m.server_id();
     c.created_at_ms = m.created_at_ms();
+    for (const auto& f : m.former_devices()) {
+      check(f.device_id(), 16, "former device id");
+      c.former_devices.push_back(FormerDevice{f.device_id(), f.own()});
+    }
     wipe_contents(m);
     return c;
   } catch (...) {

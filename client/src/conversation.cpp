@@ -48,8 +48,9 @@ void Conversation::check_relay(const Session& session) const {
       a.partner_public_key != pair.partner_identity_key)
     throw Error(Errc::kPartnerKeyChanged,
                 "the server says your partner now uses a different device key. This device "
-                "refuses to talk to it. If your partner really changed devices, check with "
-                "them in person, then unpair and pair again.");
+                "refuses to talk to it. If your partner really changed devices, run `mend "
+                "pair --replace` here and let them join from the new device; the two of you "
+                "then compare the words (in person or by a call you trust).");
 }
 
 namespace {
@@ -86,11 +87,12 @@ std::string Conversation::seal(std::string_view plain, uint64_t counter,
 
 WireEnvelope Conversation::compose_content(std::string_view plain, std::string_view note,
                                            bool key_update) {
-  const ChainHead head = store_.own_head();
+  const std::string& me = keystore_.identity().device_id();
+  const ChainHead head = store_.chain_head(me);
   WireEnvelope env;
   env.ciphertext =
       seal(plain, head.counter + 1, head.hash, false, env.header, env.client_message_id);
-  store_.add_outgoing(head.counter + 1, env, envelope_hash(env.header, env.ciphertext), note,
+  store_.add_outgoing(me, head.counter + 1, env, envelope_hash(env.header, env.ciphertext), note,
                       key_update ? StoredMessage::Kind::kKeyUpdate : StoredMessage::Kind::kText);
   return env;
 }
@@ -167,7 +169,7 @@ SyncReport Conversation::stream(Session& session, std::chrono::milliseconds catc
   using Clock = std::chrono::steady_clock;
   PairRecord& pair = *keystore_.mutable_pair();
   ReceiveContext context{pair.pair_id, pair.partner_device_id, &pair.epoch_keys,
-                         keystore_.identity().device_id()};
+                         pair.former_devices};
   // A partner's new history key joins the keystore at once (later messages of this
   // same stream need it), and becomes this device's sending epoch if it is newer.
   context.on_key_update = [this, &pair](uint32_t epoch, SecretBytes key) {

@@ -8,6 +8,7 @@
 #include "mend/common/ids.h"
 #include "mend/common/sodium_init.h"
 #include "mend/common/wall_clock.h"
+#include "mend/v1/wire.pb.h"
 #include "sqlite_statement.h"
 
 namespace mend::client {
@@ -20,11 +21,13 @@ namespace {
 
 constexpr std::string_view kTextLabel = "mend-local-text-v1";
 
-// Version 1. Outgoing rows have sequence NULL until acknowledged.
-constexpr const char* kSchema = R"(
-CREATE TABLE IF NOT EXISTS messages (
+// Version 2. Outgoing rows have sequence NULL until acknowledged. Each sender device
+// has its own counter chain (a replaced device's messages stay on theirs).
+constexpr const char* kMessagesTable = R"(
+CREATE TABLE messages (
   pair_id BLOB NOT NULL,
   sequence INTEGER,
+  sender_device_id BLOB NOT NULL,
   from_me INTEGER NOT NULL,
   sender_counter INTEGER NOT NULL,
   client_message_id BLOB NOT NULL,
@@ -36,16 +39,86 @@ CREATE TABLE IF NOT EXISTS messages (
   text BLOB,
   state INTEGER NOT NULL,
   kind INTEGER NOT NULL DEFAULT 0,
-  UNIQUE (pair_id, from_me, client_message_id),
-  UNIQUE (pair_id, from_me, sender_counter)
+  UNIQUE (pair_id, sender_device_id, client_message_id),
+  UNIQUE (pair_id, sender_device_id, sender_counter)
 );
-CREATE UNIQUE INDEX IF NOT EXISTS messages_by_sequence ON messages (pair_id, sequence);
+CREATE UNIQUE INDEX messages_by_sequence ON messages (pair_id, sequence);
+)";
+
+constexpr const char* kOtherTables = R"(
 CREATE TABLE IF NOT EXISTS stream (pair_id BLOB PRIMARY KEY, position INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS problems (
   pair_id BLOB NOT NULL, at_ms INTEGER NOT NULL, sequence INTEGER NOT NULL,
   kind BLOB NOT NULL, detail BLOB NOT NULL);
-PRAGMA user_version = 1;
 )";
+
+constexpr int kSchemaVersion = 2;
+
+int user_version(sqlite3* db) {
+  Statement s(db, "PRAGMA user_version");
+  return s.step() ? static_cast<int>(s.integer(0)) : 0;
+}
+
+// Version 1 had one chain per direction: the sender device comes from each row's
+// header (every header names its sender).
+void migrate_from_v1(sqlite3* db) {
+  exec(db,
+       "ALTER TABLE messages RENAME TO messages_v1; DROP INDEX IF EXISTS messages_by_sequence;");
+  exec(db, kMessagesTable);
+  Statement read(db,
+                 "SELECT pair_id, sequence, from_me, sender_counter, client_message_id, "
+                 "stored_at_ms, created_at_ms, header, ciphertext, envelope_hash, text, state, "
+                 "kind FROM messages_v1");
+  while (read.step()) {
+    v1::EnvelopeHeader h;
+    if (!h.ParseFromString(read.blob(7)))
+      throw Error(Errc::kLocalStore, "the local history holds a header that does not parse");
+    Statement w(db,
+                "INSERT INTO messages (pair_id, sequence, sender_device_id, from_me, "
+                "sender_counter, client_message_id, stored_at_ms, created_at_ms, header, "
+                "ciphertext, envelope_hash, text, state, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                "?, ?, ?, ?, ?, ?)");
+    w.bind_blob(1, read.blob(0));
+    if (read.is_null(1))
+      w.bind_null(2);
+    else
+      w.bind(2, read.integer(1));
+    w.bind_blob(3, h.sender_device_id())
+        .bind(4, read.integer(2))
+        .bind(5, read.integer(3))
+        .bind_blob(6, read.blob(4))
+        .bind(7, read.integer(5))
+        .bind(8, read.integer(6))
+        .bind_blob(9, read.blob(7))
+        .bind_blob(10, read.blob(8))
+        .bind_blob(11, read.blob(9));
+    if (read.is_null(10))
+      w.bind_null(12);
+    else
+      w.bind_blob(12, read.blob(10));
+    w.bind(13, read.integer(11)).bind(14, read.integer(12));
+    w.run();
+  }
+  exec(db, "DROP TABLE messages_v1;");
+}
+
+void migrate(sqlite3* db) {
+  exec(db, "BEGIN IMMEDIATE;");
+  try {
+    const int v = user_version(db);
+    if (v > kSchemaVersion)
+      throw Error(Errc::kLocalStore,
+                  "the local history was written by a newer version of mend; update mend");
+    if (v == 0) exec(db, kMessagesTable);
+    if (v == 1) migrate_from_v1(db);
+    exec(db, kOtherTables);
+    exec(db, "PRAGMA user_version = 2;");
+    exec(db, "COMMIT;");
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK;", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
 
 }  // namespace
 
@@ -73,7 +146,13 @@ HistoryStore::HistoryStore(const std::filesystem::path& path, const SecretBytes&
   }
   sqlite3_busy_timeout(db_, 5000);
   exec(db_, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
-  exec(db_, kSchema);
+  try {
+    migrate(db_);
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
 }
 
 HistoryStore::~HistoryStore() { sqlite3_close(db_); }
@@ -106,35 +185,33 @@ std::string HistoryStore::open_text(std::string_view cmid, std::string_view seal
   return out;
 }
 
-namespace {
-ChainHead head(sqlite3* db, std::string_view pair_id, int from_me) {
-  Statement s(db,
+ChainHead HistoryStore::chain_head(std::string_view sender_device_id) {
+  Statement s(db_,
               "SELECT sender_counter, envelope_hash FROM messages WHERE pair_id = ? AND "
-              "from_me = ? ORDER BY sender_counter DESC LIMIT 1");
-  s.bind_blob(1, pair_id).bind(2, from_me);
+              "sender_device_id = ? ORDER BY sender_counter DESC LIMIT 1");
+  s.bind_blob(1, pair_id_).bind_blob(2, sender_device_id);
   if (!s.step()) return {};
   return ChainHead{static_cast<uint64_t>(s.integer(0)), s.blob(1)};
 }
-}  // namespace
 
-ChainHead HistoryStore::own_head() { return head(db_, pair_id_, 1); }
-ChainHead HistoryStore::partner_head() { return head(db_, pair_id_, 0); }
-
-void HistoryStore::add_outgoing(uint64_t counter, const WireEnvelope& env, std::string_view hash,
+void HistoryStore::add_outgoing(std::string_view own_device_id, uint64_t counter,
+                                const WireEnvelope& env, std::string_view hash,
                                 std::string_view text, StoredMessage::Kind kind) {
   Statement s(db_,
-              "INSERT INTO messages (pair_id, sequence, from_me, sender_counter, "
-              "client_message_id, created_at_ms, header, ciphertext, envelope_hash, text, state, "
-              "kind) VALUES (?, NULL, 1, ?, ?, ?, ?, ?, ?, ?, 0, ?)");
+              "INSERT INTO messages (pair_id, sequence, sender_device_id, from_me, "
+              "sender_counter, client_message_id, created_at_ms, header, ciphertext, "
+              "envelope_hash, text, state, kind) VALUES (?, NULL, ?, 1, ?, ?, ?, ?, ?, ?, ?, 0, "
+              "?)");
   s.bind_blob(1, pair_id_)
-      .bind(2, static_cast<int64_t>(counter))
-      .bind_blob(3, env.client_message_id)
-      .bind(4, static_cast<int64_t>(unix_ms()))
-      .bind_blob(5, env.header)
-      .bind_blob(6, env.ciphertext)
-      .bind_blob(7, hash)
-      .bind_blob(8, seal_text(env.client_message_id, text))
-      .bind(9, static_cast<int64_t>(kind));
+      .bind_blob(2, own_device_id)
+      .bind(3, static_cast<int64_t>(counter))
+      .bind_blob(4, env.client_message_id)
+      .bind(5, static_cast<int64_t>(unix_ms()))
+      .bind_blob(6, env.header)
+      .bind_blob(7, env.ciphertext)
+      .bind_blob(8, hash)
+      .bind_blob(9, seal_text(env.client_message_id, text))
+      .bind(10, static_cast<int64_t>(kind));
   s.run();
 }
 
@@ -160,11 +237,12 @@ void HistoryStore::mark_acknowledged(std::string_view cmid, uint64_t sequence,
   s.run();
 }
 
-std::optional<std::string> HistoryStore::partner_hash_at(uint64_t counter) {
+std::optional<std::string> HistoryStore::hash_at(std::string_view sender_device_id,
+                                                 uint64_t counter) {
   Statement s(db_,
-              "SELECT envelope_hash FROM messages WHERE pair_id = ? AND from_me = 0 AND "
+              "SELECT envelope_hash FROM messages WHERE pair_id = ? AND sender_device_id = ? AND "
               "sender_counter = ?");
-  s.bind_blob(1, pair_id_).bind(2, static_cast<int64_t>(counter));
+  s.bind_blob(1, pair_id_).bind_blob(2, sender_device_id).bind(3, static_cast<int64_t>(counter));
   if (!s.step()) return std::nullopt;
   return s.blob(0);
 }
@@ -178,24 +256,27 @@ std::optional<WireEnvelope> HistoryStore::envelope_at(uint64_t sequence) {
   return WireEnvelope{s.blob(0), s.blob(1), s.blob(2)};
 }
 
-void HistoryStore::add_incoming(uint64_t sequence, uint64_t stored_at_ms, uint64_t counter,
-                                const WireEnvelope& env, std::string_view hash,
-                                std::string_view text, StoredMessage::Kind kind) {
+void HistoryStore::add_incoming(const IncomingRow& row, const WireEnvelope& env,
+                                std::string_view hash, std::string_view text,
+                                StoredMessage::Kind kind) {
   Statement s(db_,
-              "INSERT INTO messages (pair_id, sequence, from_me, sender_counter, "
-              "client_message_id, stored_at_ms, created_at_ms, header, ciphertext, "
-              "envelope_hash, text, state, kind) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)");
+              "INSERT INTO messages (pair_id, sequence, sender_device_id, from_me, "
+              "sender_counter, client_message_id, stored_at_ms, created_at_ms, header, "
+              "ciphertext, envelope_hash, text, state, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+              "?, ?, ?, 1, ?)");
   s.bind_blob(1, pair_id_)
-      .bind(2, static_cast<int64_t>(sequence))
-      .bind(3, static_cast<int64_t>(counter))
-      .bind_blob(4, env.client_message_id)
-      .bind(5, static_cast<int64_t>(stored_at_ms))
-      .bind(6, static_cast<int64_t>(unix_ms()))
-      .bind_blob(7, env.header)
-      .bind_blob(8, env.ciphertext)
-      .bind_blob(9, hash)
-      .bind_blob(10, seal_text(env.client_message_id, text))
-      .bind(11, static_cast<int64_t>(kind));
+      .bind(2, static_cast<int64_t>(row.sequence))
+      .bind_blob(3, row.sender_device_id)
+      .bind(4, row.from_me ? 1 : 0)
+      .bind(5, static_cast<int64_t>(row.counter))
+      .bind_blob(6, env.client_message_id)
+      .bind(7, static_cast<int64_t>(row.stored_at_ms))
+      .bind(8, static_cast<int64_t>(unix_ms()))
+      .bind_blob(9, env.header)
+      .bind_blob(10, env.ciphertext)
+      .bind_blob(11, hash)
+      .bind_blob(12, seal_text(env.client_message_id, text))
+      .bind(13, static_cast<int64_t>(kind));
   s.run();
 }
 

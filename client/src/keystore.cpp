@@ -94,6 +94,10 @@ PairRecord pair_from_proto(const pb::Pair& p) {
   if (!p.server_id().empty() && p.server_id().size() != kServerIdBytes)
     damaged("pair record has a server id of the wrong size");
   r.server_id = p.server_id();
+  for (const auto& f : p.former_devices()) {
+    if (f.device_id().size() != kDeviceIdBytes) damaged("a former device id has the wrong size");
+    r.former_devices.push_back(FormerDevice{f.device_id(), f.own()});
+  }
   return r;
 }
 
@@ -110,6 +114,11 @@ void pair_to_proto(const PairRecord& r, pb::Pair& p) {
   p.set_current_epoch(r.current_epoch);
   p.set_paired_at_ms(r.paired_at_ms);
   p.set_server_id(r.server_id);
+  for (const FormerDevice& f : r.former_devices) {
+    pb::FormerDevice* d = p.add_former_devices();
+    d->set_device_id(f.device_id);
+    d->set_own(f.own);
+  }
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "mend/client/error.h"
 #include "mend/common/wall_clock.h"
 #include "pairing_messages.h"
+#include "pairing_replacement.h"
 
 namespace mend::client {
 
@@ -15,14 +16,9 @@ using Clock = std::chrono::steady_clock;
 using detail::AbortMessage;
 using detail::CommitmentMessage;
 using detail::ConfirmationMessage;
+using detail::EpochNoticeMessage;
 using detail::PairingMessageBody;
-
-// The relay's view of the pair being verified.
-struct RelayPair {
-  std::string pair_id;
-  std::string partner_device_id;
-  std::string partner_public_key;
-};
+using detail::RelayPair;
 
 class Exchange {
  public:
@@ -80,16 +76,23 @@ class Exchange {
 
   // Stops the pairing for good: tells the partner (best effort), ends the pair on
   // the relay, forgets the pairing state.
+  // A replacement is never ended on the relay: that would delete the pair's history.
+  // The remaining partner asks for a new code, which replaces whichever device joined.
   [[noreturn]] void fail(Errc code, const std::string& why, bool tell_partner) {
     try {
       if (tell_partner) send(AbortMessage{why});
-      session_.unpair();
+      if (!replacement) session_.unpair();
     } catch (const Error&) {
       // Already unpaired, or the connection is gone: the relay pair is cleared by
       // `mend unpair` later; the local state goes now either way.
     }
     keystore_.clear_pending_pairing();
     keystore_.save();
+    if (replacement)
+      throw Error(code, why + ". The pair and its history are untouched on the server. " +
+                            (initiator ? "Run `mend pair --replace` again for a new code."
+                                       : "Ask your partner to run `mend pair --replace` again "
+                                         "and join with the new code."));
     throw Error(code, why);
   }
 
@@ -105,20 +108,53 @@ class Exchange {
 
     outbox_.push_back(
         ConfirmationMessage{detail::seal_confirmation(keystore_.identity(), outcome)});
+    uint32_t epoch = 0;  // a replacement's first epoch under the new root key
+    if (replacement && initiator) {
+      epoch = detail::replacement_epoch(keystore_, relay.partner_device_id);
+      outbox_.push_back(EpochNoticeMessage{detail::seal_epoch_notice(epoch, outcome)});
+    }
     resend_all();
     const auto deadline = Clock::now() + options_.partner_timeout;
-    for (;;) {
+    bool confirmed = false;
+    while (!confirmed || (replacement && epoch == 0)) {
       PairingMessageBody m = next_message(deadline);
+      if (auto* n = std::get_if<EpochNoticeMessage>(&m); n && replacement && !initiator) {
+        const auto e = detail::open_epoch_notice(n->sealed_epoch, outcome);
+        if (!e)
+          fail(Errc::kSasMismatch,
+               "the partner's device computed different keys (its epoch notice does not open)",
+               true);
+        epoch = *e;
+      }
       auto* c = std::get_if<ConfirmationMessage>(&m);
       if (c == nullptr) continue;  // a repeated commitment or reveal: our reveal is resent anyway
       if (!detail::open_confirmation(c->sealed_signature, outcome))
         fail(Errc::kSasMismatch,
              "the partner's device computed different keys (its confirmation does not verify)",
              true);
-      break;
+      confirmed = true;
     }
     // The partner may have confirmed before ours could reach it: send it once more.
     resend_all();
+
+    if (replacement) {
+      if (initiator) {
+        detail::move_pair_to_new_partner(keystore_, relay, outcome, epoch);
+      } else {
+        PairRecord pair;
+        try {
+          pair = detail::pair_from_restored_backup(keystore_, relay, outcome, epoch,
+                                                   session_.server_id());
+        } catch (const Error& e) {
+          fail(e.code(), e.what(), true);
+        }
+        keystore_.set_pair(std::move(pair));
+        keystore_.clear_restored_backup();
+      }
+      keystore_.clear_pending_pairing();
+      keystore_.save();
+      return;
+    }
 
     PairRecord pair;
     pair.pair_id = relay.pair_id;
@@ -151,6 +187,8 @@ class Exchange {
   }
 
   std::vector<PairingMessageBody> outbox_;
+  bool replacement = false;  // this pairing replaces a device of an existing pair
+  bool initiator = false;
 
  private:
   Session& session_;
@@ -176,7 +214,7 @@ PairingState resume_or_refuse(Session& session, const Keystore& keystore, Pairin
                 "the server has a pair for this device that was never verified here; run "
                 "`mend unpair` to end it, then pair again");
   const AuthenticatedEvent& a = session.authenticated();
-  relay = RelayPair{a.pair_id, a.partner_device_id, a.partner_public_key};
+  relay = RelayPair{a.pair_id, a.partner_device_id, a.partner_public_key, {}};
   return std::move(*s);
 }
 
@@ -187,40 +225,75 @@ void refuse_if_paired(const Keystore& keystore) {
 
 }  // namespace
 
+namespace {
+
+// Asks for a code and waits until the partner's device redeems it.
+PairingState await_redemption(Session& session, Keystore& keystore,
+                              const PairingCallbacks& callbacks, const PairingOptions& options,
+                              RelayPair& relay) {
+  const PairingCodeEvent code = session.request_pairing_code(options.replace_partner);
+  PairingState state = PairingState::begin(PairingRole::kInitiator, code.code,
+                                           keystore.identity().signing_public_key());
+  state.set_replacement(options.replace_partner);
+  keystore.set_pending_pairing(state.serialize());
+  keystore.save();
+  if (callbacks.on_code) callbacks.on_code(code.code, code.expires_at_ms);
+  const auto deadline = Clock::now() + options.partner_timeout;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      keystore.clear_pending_pairing();
+      keystore.save();
+      throw Error(Errc::kTimeout, "nobody joined with the code in time");
+    }
+    auto e = session.next_event(left);
+    if (!e) continue;
+    if (auto* p = std::get_if<PairedEvent>(&*e)) {
+      if (p->code != state.code())
+        throw Error(Errc::kProtocolViolation, "the server paired us through another code");
+      if (options.replace_partner &&
+          (p->pair_id != keystore.pair()->pair_id || p->replaced_device_id.empty()))
+        throw Error(Errc::kProtocolViolation,
+                    "the server answered a replacement code with an ordinary pairing");
+      relay =
+          RelayPair{p->pair_id, p->partner_device_id, p->partner_public_key, p->replaced_device_id};
+      return state;
+    }
+    if (auto* err = std::get_if<ServerErrorEvent>(&*e)) throw_server_error(*err);
+  }
+}
+
+}  // namespace
+
 void pair_as_initiator(Session& session, Keystore& keystore, const PairingCallbacks& callbacks,
                        const PairingOptions& options) {
-  refuse_if_paired(keystore);
+  if (options.replace_partner) {
+    if (!keystore.pair())
+      throw Error(Errc::kNotPaired,
+                  "only a paired device can replace its partner's device; pair first");
+  } else {
+    refuse_if_paired(keystore);
+  }
   Exchange x(session, keystore, callbacks, options);
+  x.initiator = true;
+  x.replacement = options.replace_partner;
   RelayPair relay;
   std::optional<PairingState> state;
-  if (!session.authenticated().pair_id.empty()) {
-    state.emplace(resume_or_refuse(session, keystore, PairingRole::kInitiator, relay));
-  } else {
-    const PairingCodeEvent code = session.request_pairing_code();
-    state.emplace(PairingState::begin(PairingRole::kInitiator, code.code,
-                                      keystore.identity().signing_public_key()));
-    x.save(*state);
-    if (callbacks.on_code) callbacks.on_code(code.code, code.expires_at_ms);
-    const auto deadline = Clock::now() + options.partner_timeout;
-    for (;;) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) {
-        keystore.clear_pending_pairing();
-        keystore.save();
-        throw Error(Errc::kTimeout, "nobody joined with the code in time");
-      }
-      auto e = session.next_event(left);
-      if (!e) continue;
-      if (auto* p = std::get_if<PairedEvent>(&*e)) {
-        if (p->code != state->code())
-          throw Error(Errc::kProtocolViolation, "the server paired us through another code");
-        relay = RelayPair{p->pair_id, p->partner_device_id, p->partner_public_key};
-        break;
-      }
-      if (auto* err = std::get_if<ServerErrorEvent>(&*e)) throw_server_error(*err);
+  const AuthenticatedEvent& a = session.authenticated();
+  if (options.replace_partner) {
+    // Resumed only once the code was redeemed: the relay then names another partner
+    // device than the verified one. Before that, a new code replaces the old.
+    std::optional<PairingState> saved = pending_state(keystore, PairingRole::kInitiator);
+    if (saved && saved->replacement() && a.pair_id == keystore.pair()->pair_id &&
+        a.partner_device_id != keystore.pair()->partner_device_id) {
+      relay = RelayPair{a.pair_id, a.partner_device_id, a.partner_public_key, {}};
+      state.emplace(std::move(*saved));
     }
+  } else if (!a.pair_id.empty()) {
+    state.emplace(resume_or_refuse(session, keystore, PairingRole::kInitiator, relay));
   }
+  if (!state) state.emplace(await_redemption(session, keystore, callbacks, options, relay));
 
   x.guarded([&] {
     const auto deadline = Clock::now() + options.partner_timeout;
@@ -252,15 +325,28 @@ void pair_as_joiner(Session& session, Keystore& keystore, std::string_view code,
   Exchange x(session, keystore, callbacks, options);
   RelayPair relay;
   std::optional<PairingState> state;
-  if (!session.authenticated().pair_id.empty()) {
+  const AuthenticatedEvent& a = session.authenticated();
+  // A device restored from a backup may still be in the pair on the relay after a
+  // replacement that failed: it redeems the partner's new code again.
+  const bool retrying_replacement = !a.pair_id.empty() &&
+                                    detail::holds_backup_of(keystore, a.pair_id) &&
+                                    !pending_state(keystore, PairingRole::kJoiner);
+  if (!a.pair_id.empty() && !retrying_replacement) {
     state.emplace(resume_or_refuse(session, keystore, PairingRole::kJoiner, relay));
   } else {
     const PairedEvent p = session.redeem_pairing_code(code);
-    relay = RelayPair{p.pair_id, p.partner_device_id, p.partner_public_key};
+    relay = RelayPair{p.pair_id, p.partner_device_id, p.partner_public_key, p.replaced_device_id};
     state.emplace(PairingState::begin(PairingRole::kJoiner, p.code,
                                       keystore.identity().signing_public_key()));
+    state->set_replacement(!p.replaced_device_id.empty());
     x.save(*state);
   }
+  x.replacement = state->replacement();
+  if (x.replacement && !detail::holds_backup_of(keystore, relay.pair_id))
+    x.fail(Errc::kNoBackup,
+           "this code replaces a lost device in your partner's pair, but this device has not "
+           "restored that pair's backup: run `mend restore` with your recovery code first",
+           true);
 
   x.guarded([&] {
     x.outbox_.push_back(CommitmentMessage{state->commitment()});

@@ -3,6 +3,7 @@
 // PairingMessage.payload encoding (proto/mend/v1/pairing.proto) and the sealed
 // signature of the confirmation step. Private to the library.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,8 +24,11 @@ struct ConfirmationMessage {
 struct AbortMessage {
   std::string reason;
 };
-using PairingMessageBody =
-    std::variant<CommitmentMessage, PairingReveal, ConfirmationMessage, AbortMessage>;
+struct EpochNoticeMessage {
+  std::string sealed_epoch;
+};
+using PairingMessageBody = std::variant<CommitmentMessage, PairingReveal, ConfirmationMessage,
+                                        AbortMessage, EpochNoticeMessage>;
 
 std::string encode_pairing_message(const PairingMessageBody& body);
 // Throws Error(kMalformedPairing) if the payload is not a version-1 PairingPayload.
@@ -36,5 +40,12 @@ std::string seal_confirmation(const DeviceIdentity& identity, const PairingOutco
 // True only if it decrypts under this side's confirmation key (so both derived the
 // same K) and the signature verifies under the partner's revealed identity key.
 bool open_confirmation(std::string_view sealed, const PairingOutcome& outcome);
+
+// Replacement pairings: the epoch the initiator opens under the new pair root key.
+// nonce (24) || XChaCha20-Poly1305-IETF(key = confirmation key,
+//   AD = "mend-pair-epoch-v1", message = epoch as 4 bytes big-endian).
+std::string seal_epoch_notice(uint32_t epoch, const PairingOutcome& outcome);
+// The epoch, or nullopt if it does not open under this side's confirmation key.
+std::optional<uint32_t> open_epoch_notice(std::string_view sealed, const PairingOutcome& outcome);
 
 }  // namespace mend::client::detail

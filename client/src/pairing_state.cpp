@@ -24,6 +24,7 @@ SecretBytes PairingState::serialize() const {
   msg.set_ephemeral_secret_key(ephemeral_secret_.data(), ephemeral_secret_.size());
   msg.set_nonce(nonce_);
   msg.set_commitment(commitment_);
+  msg.set_replacement(replacement_);
   if (has_peer_reveal()) {
     msg.set_peer_ephemeral_public_key(peer_.ephemeral_public_key);
     msg.set_peer_nonce(peer_.nonce);
@@ -69,6 +70,7 @@ PairingState PairingState::parse(std::string_view serialized) {
     if (any_peer)
       s.accept_reveal(PairingReveal{msg.peer_ephemeral_public_key(), msg.peer_nonce(),
                                     msg.peer_identity_key()});
+    s.replacement_ = msg.replacement();
     return s;
   } catch (const std::invalid_argument& e) {
     throw Error(Errc::kMalformedPairing, std::string("saved pairing state: ") + e.what());

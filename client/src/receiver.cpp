@@ -28,11 +28,18 @@ void Receiver::report(uint64_t sequence, std::string kind, std::string detail) {
   problems_.push_back(std::move(p));
 }
 
+std::optional<bool> Receiver::author_of(std::string_view device_id) const {
+  if (device_id == context_.partner_device_id) return false;
+  for (const FormerDevice& f : context_.former_devices)
+    if (f.device_id == device_id) return f.own;
+  return std::nullopt;
+}
+
 bool Receiver::open(const DeliveredEvent& e, Opened& out) {
-  if (e.sender_device_id != context_.partner_device_id) {
+  if (!author_of(e.sender_device_id)) {
     report(e.sequence, "wrong-sender",
            "the server delivered a message from device " + to_hex(e.sender_device_id) +
-               ", which is not the verified partner");
+               ", which is not the verified partner (nor a device the pair replaced)");
     return false;
   }
   if (!out.header.ParseFromString(e.header)) {
@@ -40,7 +47,7 @@ bool Receiver::open(const DeliveredEvent& e, Opened& out) {
     return false;
   }
   const v1::EnvelopeHeader& h = out.header;
-  if (h.sender_device_id() != context_.partner_device_id) {
+  if (h.sender_device_id() != e.sender_device_id) {
     report(e.sequence, "wrong-sender", "the envelope header names another sender");
     return false;
   }
@@ -85,16 +92,19 @@ bool Receiver::open(const DeliveredEvent& e, Opened& out) {
     return false;
   }
   if (content.has_key_update()) {
+    // Epoch ownership (parity) is a rule for senders, so that two rotations never pick
+    // the same number; it depends on the two device ids of the time, which a pair
+    // with a replaced device no longer has. What a receiver must refuse is a second,
+    // different key for an epoch it holds, and epoch 1, which comes from the root key.
     std::string why;
     const auto held = context_.epoch_keys->find(out.new_epoch);
     if (ephemeral)
       why = "a key update in an ephemeral envelope";
     else if (out.new_key.size() != kEpochKeyBytes)
       why = "a key update with a key of the wrong size";
-    else if (context_.own_device_id.empty() || out.new_epoch < 2 ||
-             out.new_epoch % 2 != epoch_parity(context_.partner_device_id, context_.own_device_id))
+    else if (out.new_epoch < 2)
       why = "a key update for epoch " + std::to_string(out.new_epoch) +
-            ", which the partner does not own";
+            ", which only the pairing sets";
     else if (held != context_.epoch_keys->end() && !held->second.equals(out.new_key.view()))
       why = "a second, different key for epoch " + std::to_string(out.new_epoch);
     if (!why.empty()) {
@@ -137,8 +147,9 @@ void Receiver::on_event(const DeliveredEvent& e) {
   }
   store_.set_stream_position(e.sequence);
 
+  const std::optional<bool> from_me = author_of(e.sender_device_id);
   if (e.is_tombstone) {
-    if (e.sender_device_id != context_.partner_device_id) {
+    if (!from_me) {
       report(e.sequence, "wrong-sender", "a deletion by a device other than the partner");
       return;
     }
@@ -149,70 +160,80 @@ void Receiver::on_event(const DeliveredEvent& e) {
     // The author deleted it before we received it: only the header is left. Keep
     // the header's counter in the chain; its hash cannot be computed any more.
     v1::EnvelopeHeader h;
-    if (e.sender_device_id != context_.partner_device_id || !h.ParseFromString(e.header) ||
-        h.sender_device_id() != context_.partner_device_id) {
+    if (!from_me || !h.ParseFromString(e.header) || h.sender_device_id() != e.sender_device_id) {
       report(e.sequence, "wrong-sender", "a deleted message that is not the partner's");
       return;
     }
     // Nothing here is authenticated any more (no ciphertext): at least it must not
     // claim a counter already held.
-    if (h.sender_counter() <= store_.partner_head().counter) {
+    if (h.sender_counter() <= store_.chain_head(e.sender_device_id).counter) {
       report(e.sequence, "replay",
              "a deleted message claims counter " + std::to_string(h.sender_counter()) +
                  ", which is already held");
       return;
     }
-    store_.add_incoming(e.sequence, e.stored_at_ms, h.sender_counter(),
-                        WireEnvelope{h.client_message_id(), e.header, {}}, {}, {});
+    store_.add_incoming(
+        {e.sequence, e.stored_at_ms, e.sender_device_id, *from_me, h.sender_counter()},
+        WireEnvelope{h.client_message_id(), e.header, {}}, {}, {});
     store_.mark_deleted(e.sequence);
     return;
   }
 
   Opened o;
   if (!open(e, o)) return;
+  const std::string& sender = e.sender_device_id;
   const uint64_t counter = o.header.sender_counter();
-  const ChainHead head = store_.partner_head();
+  const ChainHead head = store_.chain_head(sender);
+  const std::string whose = *from_me ? "your earlier device" : "the partner";
   if (counter <= head.counter) {
-    const auto known = store_.partner_hash_at(counter);
+    const auto known = store_.hash_at(sender, counter);
     if (known && *known == o.hash)
       report(e.sequence, "replay",
-             "message " + std::to_string(counter) + " from the partner was delivered again");
+             "message " + std::to_string(counter) + " from " + whose + " was delivered again");
     else
       report(e.sequence, "fork",
-             "a second, different message " + std::to_string(counter) + " from the partner");
+             "a second, different message " + std::to_string(counter) + " from " + whose);
     return;
   }
-  if (counter > head.counter + 1 || !held_.empty()) {
-    if (held_.contains(counter)) {
+  auto& held = held_[sender];
+  if (counter > head.counter + 1 || !held.empty()) {
+    if (held.contains(counter)) {
       report(e.sequence, "fork", "two different messages with counter " + std::to_string(counter));
       return;
     }
-    held_.emplace(counter, Held{e, std::chrono::steady_clock::now()});
-    drain();
+    held.emplace(counter, Held{e, std::chrono::steady_clock::now()});
+    drain(sender);
     return;
   }
   accept_in_order(e, o, false);
-  drain();
+  drain(sender);
+}
+
+bool Receiver::holding() const {
+  for (const auto& [sender, held] : held_)
+    if (!held.empty()) return true;
+  return false;
 }
 
 void Receiver::accept_in_order(const DeliveredEvent& e, Opened& o, bool after_gap) {
-  const ChainHead head = store_.partner_head();
+  const ChainHead head = store_.chain_head(e.sender_device_id);
   // The first message after a reported gap, or after a deleted one, cannot be
   // linked: the envelope it chains to is not here.
   if (!after_gap && !head.hash.empty() && o.header.previous_hash() != head.hash) {
     report(e.sequence, "fork",
            "message " + std::to_string(o.header.sender_counter()) +
-               " does not chain to the partner's previous message");
+               " does not chain to its sender's previous message");
     return;
   }
   if (head.counter == 0 && !after_gap && !o.header.previous_hash().empty()) {
-    report(e.sequence, "fork", "the partner's first message claims a predecessor");
+    report(e.sequence, "fork", "a sender's first message claims a predecessor");
     return;
   }
   const bool key_update = o.new_epoch != 0;
   if (key_update && context_.on_key_update)
     context_.on_key_update(o.new_epoch, std::move(o.new_key));
-  store_.add_incoming(e.sequence, e.stored_at_ms, o.header.sender_counter(),
+  store_.add_incoming({e.sequence, e.stored_at_ms, e.sender_device_id,
+                       author_of(e.sender_device_id).value_or(false), o.header.sender_counter()},
                       WireEnvelope{o.header.client_message_id(), e.header, e.ciphertext}, o.hash,
                       o.text,
                       key_update ? StoredMessage::Kind::kKeyUpdate : StoredMessage::Kind::kText);
@@ -221,12 +242,13 @@ void Receiver::accept_in_order(const DeliveredEvent& e, Opened& o, bool after_ga
     context_.on_message(ReceivedMessage{e.sequence, e.stored_at_ms, o.text, key_update});
 }
 
-void Receiver::drain() {
-  while (!held_.empty()) {
-    auto it = held_.begin();
-    if (it->first != store_.partner_head().counter + 1) return;
+void Receiver::drain(const std::string& sender) {
+  auto& held = held_[sender];
+  while (!held.empty()) {
+    auto it = held.begin();
+    if (it->first != store_.chain_head(sender).counter + 1) return;
     Held h = std::move(it->second);
-    held_.erase(it);
+    held.erase(it);
     Opened o;
     if (open(h.event, o)) accept_in_order(h.event, o, false);
   }
@@ -240,19 +262,23 @@ void Receiver::on_caught_up(uint64_t last_sequence) {
 
 void Receiver::settle_gaps(bool force) {
   const auto now = std::chrono::steady_clock::now();
-  while (!held_.empty()) {
-    auto it = held_.begin();
-    const auto waited_since = std::max(it->second.since, caught_up_ ? caught_up_at_ : now);
-    if (!force && (!caught_up_ || now - waited_since < gap_grace_)) return;
-    const uint64_t from = store_.partner_head().counter + 1;
-    report(it->second.event.sequence, "gap",
-           "the partner's messages " + std::to_string(from) + " to " +
-               std::to_string(it->first - 1) + " never arrived (dropped by the server?)");
-    Held h = std::move(it->second);
-    held_.erase(it);
-    Opened o;
-    if (open(h.event, o)) accept_in_order(h.event, o, true);
-    drain();
+  for (auto& [sender, held] : held_) {
+    while (!held.empty()) {
+      auto it = held.begin();
+      const auto waited_since = std::max(it->second.since, caught_up_ ? caught_up_at_ : now);
+      if (!force && (!caught_up_ || now - waited_since < gap_grace_)) break;
+      const uint64_t from = store_.chain_head(sender).counter + 1;
+      const std::string whose =
+          author_of(sender).value_or(false) ? "your earlier device's" : "the partner's";
+      report(it->second.event.sequence, "gap",
+             whose + " messages " + std::to_string(from) + " to " + std::to_string(it->first - 1) +
+                 " never arrived (dropped by the server?)");
+      Held h = std::move(it->second);
+      held.erase(it);
+      Opened o;
+      if (open(h.event, o)) accept_in_order(h.event, o, true);
+      drain(sender);
+    }
   }
 }
 

@@ -28,6 +28,10 @@ class Statement {
     sqlite3_bind_int64(stmt_, i, v);
     return *this;
   }
+  Statement& bind_null(int i) {
+    sqlite3_bind_null(stmt_, i);
+    return *this;
+  }
   // An empty value binds as an empty blob, never as NULL.
   Statement& bind_blob(int i, std::string_view v) {
     if (v.empty())

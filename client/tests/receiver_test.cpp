@@ -240,11 +240,11 @@ class KeyUpdateTest : public ReceiverTest {
   std::vector<uint32_t> added;
   void SetUp() override {
     ReceiverTest::SetUp();
-    ReceiveContext ctx{partner.pair_id, partner.device_id, &keys, me,
-                       [this](uint32_t epoch, SecretBytes key) {
-                         added.push_back(epoch);
-                         keys.emplace(epoch, std::move(key));
-                       }};
+    ReceiveContext ctx{
+        partner.pair_id, partner.device_id, &keys, {}, [this](uint32_t epoch, SecretBytes key) {
+          added.push_back(epoch);
+          keys.emplace(epoch, std::move(key));
+        }};
     rx = std::make_unique<Receiver>(*store, ctx, 0ms);
   }
   uint32_t partners_epoch() { return next_owned_epoch(1, partner.device_id, me); }
@@ -267,8 +267,8 @@ TEST_F(KeyUpdateTest, APartnersNewHistoryKeyIsAddedAndUsable) {
   EXPECT_EQ(msgs[1].text, "under the new key");
 }
 
-TEST_F(KeyUpdateTest, AnEpochThePartnerDoesNotOwnIsRefused) {
-  rx->on_event(partner.next_key_update(partners_epoch() + 1, random_bytes(32)));
+TEST_F(KeyUpdateTest, EpochOneComesOnlyFromThePairing) {
+  rx->on_event(partner.next_key_update(1, random_bytes(32)));
   EXPECT_EQ(only_problem(), "bad-content");
   EXPECT_TRUE(added.empty());
 }
@@ -322,6 +322,70 @@ TEST_F(ReceiverTest, TextsAreEncryptedAtRest) {
     const std::string bytes{std::istreambuf_iterator<char>(in), {}};
     EXPECT_EQ(bytes.find("a very particular sentence"), std::string::npos) << f.path();
   }
+}
+
+}  // namespace
+}  // namespace mend::client
+
+namespace mend::client {
+namespace {
+
+// A pair whose partner replaced a device: the history holds the old device's chain,
+// then the new device's chain starting again at counter 1.
+class FormerDeviceTest : public ReceiverTest {
+ protected:
+  FakePartner old_device;  // same pair and key, another device id
+  void use_former(bool own) {
+    old_device.pair_id = partner.pair_id;
+    old_device.epoch_key = partner.epoch_key.clone();
+    rx = std::make_unique<Receiver>(
+        *store,
+        ReceiveContext{
+            partner.pair_id, partner.device_id, &keys, {FormerDevice{old_device.device_id, own}}},
+        0ms);
+  }
+  DeliveredEvent after(FakePartner& from, const std::string& text, uint64_t sequence) {
+    DeliveredEvent e = from.next(text);
+    e.sequence = sequence;
+    return e;
+  }
+};
+
+TEST_F(FormerDeviceTest, EachSenderHasItsOwnChain) {
+  use_former(false);
+  rx->on_event(after(old_device, "old one", 1));
+  rx->on_event(after(old_device, "old two", 2));
+  rx->on_event(after(partner, "new one", 3));  // counter 1 again, on the new chain
+  rx->on_event(after(partner, "new two", 4));
+  EXPECT_TRUE(rx->problems().empty()) << rx->problems().front().detail;
+  EXPECT_EQ(texts(), (std::vector<std::string>{"old one", "old two", "new one", "new two"}));
+  EXPECT_EQ(store->chain_head(old_device.device_id).counter, 2u);
+  EXPECT_EQ(store->chain_head(partner.device_id).counter, 2u);
+}
+
+TEST_F(FormerDeviceTest, AnEarlierDeviceOfMineIsStoredAsMine) {
+  use_former(true);
+  rx->on_event(after(old_device, "written on my lost phone", 1));
+  rx->on_event(after(partner, "partner", 2));
+  const auto msgs = store->messages();
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_TRUE(msgs[0].from_me);
+  EXPECT_FALSE(msgs[1].from_me);
+}
+
+TEST_F(FormerDeviceTest, AReplayOnAFormerChainIsStillAReplay) {
+  use_former(false);
+  DeliveredEvent first = after(old_device, "once", 1);
+  rx->on_event(first);
+  first.sequence = 2;
+  rx->on_event(first);
+  EXPECT_EQ(only_problem(), "replay");
+}
+
+TEST_F(FormerDeviceTest, AnUnlistedDeviceIsStillRefused) {
+  // Without the replacement recorded, the old device is a stranger.
+  rx->on_event(after(old_device, "who?", 1));
+  EXPECT_EQ(only_problem(), "wrong-sender");
 }
 
 }  // namespace

@@ -72,6 +72,8 @@ class DeviceSession : public std::enable_shared_from_this<DeviceSession> {
   void handle_redeem(uint32_t request_id, const std::string& code);
   void replace_partner_of(uint32_t request_id, const Rendezvous::Redemption& redemption,
                           const std::string& code);
+  void reverify_with(uint32_t request_id, const Rendezvous::Redemption& redemption,
+                     const std::string& code);
   void handle_pairing_message(uint32_t request_id, const std::string& payload);
 
   // session_relay.cpp

@@ -40,11 +40,6 @@ void DeviceSession::handle_request_code(uint32_t rid, bool replace_partner) {
 }
 
 void DeviceSession::handle_redeem(uint32_t rid, const std::string& code) {
-  if (!pair_id_.empty()) {
-    fail(rid, v1::ERROR_CODE_ALREADY_PAIRED,
-         "this device is already paired; unpair before pairing again");
-    return;
-  }
   if (!state_.pairing_attempt_allowed(out_->remote_ip())) {
     state_.metrics().reject(Rejection::pairing_rate_limited);
     fail(rid, v1::ERROR_CODE_RATE_LIMITED, "too many pairing attempts; wait a minute and retry");
@@ -70,6 +65,19 @@ void DeviceSession::handle_redeem(uint32_t rid, const std::string& code) {
            "this is this device's own code; enter it on your partner's device");
       return;
     case O::ok: break;
+  }
+  if (!pair_id_.empty()) {
+    // A paired device redeems only a code that replaces itself in its own pair: its
+    // partner verifies it again after a replacement whose verification failed.
+    if (r.replacement && r.replacement->pair_id == pair_id_ &&
+        r.replacement->old_device_id == device_id_ && r.initiator_device_id == partner_id_) {
+      reverify_with(rid, r, code);
+      return;
+    }
+    state_.rendezvous().release(code);
+    fail(rid, v1::ERROR_CODE_ALREADY_PAIRED,
+         "this device is already paired; unpair before pairing again");
+    return;
   }
   if (r.replacement) {
     replace_partner_of(rid, r, code);
@@ -145,11 +153,22 @@ void DeviceSession::replace_partner_of(uint32_t rid, const Rendezvous::Redemptio
         if (other)
           other->paired(pair_id, self->device_id_, self->public_key_, true, code, 0, old_id);
         if (!self->gone())
-          self->paired(pair_id, initiator.device_id, initiator.public_key, false, code, rid, old_id);
+          self->paired(pair_id, initiator.device_id, initiator.public_key, false, code, rid,
+                       old_id);
         const bool now_online = other && !self->gone();
         if (now_online && !was_online) st.metrics().pairs_online.fetch_add(1);
         if (!now_online && was_online) st.metrics().pairs_online.fetch_sub(1);
       });
+}
+
+// Nothing changes in storage: both devices get Paired again, so that they can run the
+// pairing handshake once more (docs/PROTOCOL.md, section 9.6).
+void DeviceSession::reverify_with(uint32_t rid, const Rendezvous::Redemption& r,
+                                  const std::string& code) {
+  state_.rendezvous().withdraw(r.initiator_device_id);
+  if (DeviceSession* other = state_.online(r.initiator_device_id))
+    other->paired(pair_id_, device_id_, public_key_, true, code, 0, device_id_);
+  paired(pair_id_, r.initiator_device_id, r.initiator_public_key, false, code, rid, device_id_);
 }
 
 void DeviceSession::paired(const std::string& pair_id, const std::string& partner_id,

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "mend/client/keystore.h"
 #include "mend/client/recovery_code.h"
 #include "mend/common/secret_bytes.h"
 
@@ -54,6 +55,7 @@ struct BackupContents {
   uint32_t current_epoch = 0;
   std::string server_id;  // 16 bytes
   uint64_t created_at_ms = 0;
+  std::vector<FormerDevice> former_devices;  // the pair's earlier replacements
 };
 
 // The blob for PutBackup, with a fresh random nonce.

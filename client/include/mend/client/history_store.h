@@ -67,24 +67,33 @@ class HistoryStore {
   HistoryStore(const HistoryStore&) = delete;
   HistoryStore& operator=(const HistoryStore&) = delete;
 
+  // The newest link of one sender device's chain (this device's own, the partner's,
+  // or a replaced device's).
+  ChainHead chain_head(std::string_view sender_device_id);
+  // That sender's envelope hash at `counter`, if held.
+  std::optional<std::string> hash_at(std::string_view sender_device_id, uint64_t counter);
+
   // -- sending --
-  ChainHead own_head();
   // Records an outgoing stored envelope before it is sent (state kPending).
-  void add_outgoing(uint64_t counter, const WireEnvelope& env, std::string_view hash,
-                    std::string_view text, StoredMessage::Kind kind = StoredMessage::Kind::kText);
+  void add_outgoing(std::string_view own_device_id, uint64_t counter, const WireEnvelope& env,
+                    std::string_view hash, std::string_view text,
+                    StoredMessage::Kind kind = StoredMessage::Kind::kText);
   std::vector<WireEnvelope> pending_outgoing();
   void mark_acknowledged(std::string_view client_message_id, uint64_t sequence,
                          uint64_t stored_at_ms);
 
   // -- receiving --
-  ChainHead partner_head();
-  // The partner's envelope hash at `counter`, if held.
-  std::optional<std::string> partner_hash_at(uint64_t counter);
   // The header and ciphertext held at `sequence`, if any.
   std::optional<WireEnvelope> envelope_at(uint64_t sequence);
-  void add_incoming(uint64_t sequence, uint64_t stored_at_ms, uint64_t counter,
-                    const WireEnvelope& env, std::string_view hash, std::string_view text,
-                    StoredMessage::Kind kind = StoredMessage::Kind::kText);
+  struct IncomingRow {
+    uint64_t sequence = 0;
+    uint64_t stored_at_ms = 0;
+    std::string sender_device_id;  // 16 bytes
+    bool from_me = false;          // written on one of this person's earlier devices
+    uint64_t counter = 0;
+  };
+  void add_incoming(const IncomingRow& row, const WireEnvelope& env, std::string_view hash,
+                    std::string_view text, StoredMessage::Kind kind = StoredMessage::Kind::kText);
   // The author deleted the message at `sequence`: its text is dropped.
   void mark_deleted(uint64_t sequence);
   // Where the delivery stream resumes (the highest sequence it has passed).

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mend/client/identity.h"
 #include "mend/common/secret_bytes.h"
@@ -25,6 +26,15 @@ struct PwhashLimits {
   static PwhashLimits interactive();
 };
 
+// A device that left the pair when it was replaced (docs/CLIENT-CRYPTO.md, "Replacing
+// a device"). Its messages stay in the history, each sender on its own chain.
+struct FormerDevice {
+  std::string device_id;  // 16 bytes
+  bool own = false;       // one of this person's earlier devices (else the partner's)
+
+  bool operator==(const FormerDevice&) const = default;
+};
+
 // The verified partner and the pair's keys, held once pairing completed.
 struct PairRecord {
   std::string pair_id;                         // 16 bytes
@@ -34,7 +44,8 @@ struct PairRecord {
   std::map<uint32_t, SecretBytes> epoch_keys;  // epoch -> 32-byte history key
   uint32_t current_epoch = 0;
   uint64_t paired_at_ms = 0;
-  std::string server_id;  // 16 bytes: the relay the pair lives on
+  std::string server_id;                     // 16 bytes: the relay the pair lives on
+  std::vector<FormerDevice> former_devices;  // oldest first
 };
 
 // The device's encrypted keystore file: identity keys, pair state and a pairing in

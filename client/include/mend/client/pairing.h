@@ -72,6 +72,10 @@ class PairingState {
 
   PairingRole role() const { return role_; }
   const std::string& code() const { return code_; }
+  // The relay said this pairing replaces a device of an existing pair (saved with the
+  // state; not part of the transcript).
+  bool replacement() const { return replacement_; }
+  void set_replacement(bool r) { replacement_ = r; }
 
   // Joiner: the commitment to send first.
   std::string commitment() const;
@@ -111,6 +115,7 @@ class PairingState {
   std::string nonce_;
   std::string commitment_;  // initiator: received (empty until then); joiner: own
   PairingReveal peer_;      // empty fields until the peer revealed
+  bool replacement_ = false;
 };
 
 }  // namespace mend::client

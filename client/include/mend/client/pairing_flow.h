@@ -25,6 +25,10 @@ struct PairingOptions {
   // While waiting, this side's latest pairing message is sent again this often (the
   // relay does not store pairing messages, so a partner who was offline missed it).
   std::chrono::milliseconds resend_interval{std::chrono::seconds(1)};
+  // Initiator only (`mend pair --replace`): this paired device moves the pair from
+  // the partner's lost device to whichever device redeems the code, keeping the
+  // pair's history (docs/CLIENT-CRYPTO.md, "Replacing a device").
+  bool replace_partner = false;
 };
 
 // `mend pair` (initiator, asks the relay for a code) and `mend join CODE` (joiner).
@@ -40,6 +44,13 @@ struct PairingOptions {
 //   kPairingAborted     the partner stopped; the pair is ended on the relay
 //   kBadPeerKey / kCommitmentMismatch  interference; the pair is ended on the relay
 //   kTimeout, kConnectionLost  the state is kept: run the command again to resume
+//
+// Replacement pairings (options.replace_partner on the remaining partner's device; on
+// the new device, a code whose Paired frame names a replaced device) need the new
+// device to hold a restored backup of that pair (`mend restore`). They end with a
+// fresh epoch whose key both derive from the new pair root key, which the lost device
+// never had. A failed replacement never ends the pair on the relay (that would delete
+// its history): the remaining partner asks for a new code instead.
 void pair_as_initiator(Session& session, Keystore& keystore, const PairingCallbacks& callbacks,
                        const PairingOptions& options = {});
 void pair_as_joiner(Session& session, Keystore& keystore, std::string_view code,

@@ -4,10 +4,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mend/client/history_store.h"
+#include "mend/client/keystore.h"
 #include "mend/client/server_event.h"
 #include "mend/common/secret_bytes.h"
 
@@ -26,7 +28,9 @@ struct ReceiveContext {
   std::string pair_id;                                // 16 bytes
   std::string partner_device_id;                      // 16 bytes
   const std::map<uint32_t, SecretBytes>* epoch_keys;  // epoch -> history key
-  std::string own_device_id{};                        // for the epoch ownership rule
+  // Devices the pair replaced: their messages (from the history) are accepted, each
+  // on its own counter chain, and stored as this person's (own) or the partner's.
+  std::vector<FormerDevice> former_devices{};
   // Called with a new history key the partner sent (epoch rotation), once its message
   // is accepted in order; the caller adds it to the keystore (and so to epoch_keys).
   std::function<void(uint32_t epoch, SecretBytes key)> on_key_update{};
@@ -41,14 +45,15 @@ struct ReceiveContext {
 // it becomes a Problem, both returned and written to the store. The kinds:
 //   malformed       the header does not parse, or sizes/kind/padded length are wrong
 //   wrong-sender    the event or header names a device other than the verified partner
+//                   (or a device the pair replaced)
 //   wrong-pair      the header names another pair
 //   unknown-epoch   no history key for the header's epoch
 //   authentication  the AEAD tag fails: header or ciphertext altered, or wrong key
 //   bad-content     authentic, but the padding or content does not parse, or a key
-//                   update for an epoch the partner does not own or already has
+//                   update for epoch 1 or for an epoch held with another key
 //   replay          an envelope already held, delivered again under a new sequence
 //   fork            a second, different envelope with a counter already held, or a
-//                   previous_hash that is not the hash of the partner's previous one
+//                   previous_hash that is not the hash of its sender's previous one
 //   gap             counters missing and not filled within the grace period
 //   reorder         a sequence older than what the stream already passed, not held
 //   sequence-reused a sequence already held, with different bytes
@@ -63,7 +68,7 @@ class Receiver {
   // Reports gaps older than the grace period (or all of them if `force`) and
   // accepts the messages held behind them.
   void settle_gaps(bool force = false);
-  bool holding() const { return !held_.empty(); }
+  bool holding() const;
 
   size_t accepted() const { return accepted_; }
   size_t ephemeral_accepted() const { return ephemeral_; }
@@ -76,17 +81,19 @@ class Receiver {
     std::chrono::steady_clock::time_point since;
   };
   void report(uint64_t sequence, std::string kind, std::string detail);
+  // nullopt: not a sender of this pair; else whether it writes as this person.
+  std::optional<bool> author_of(std::string_view device_id) const;
   // Stateless checks (header, sender, keys, AEAD, content); false if reported.
   bool open(const DeliveredEvent& e, Opened& out);
   void accept_in_order(const DeliveredEvent& e, Opened& o, bool after_gap);
-  void drain();
+  void drain(const std::string& sender);
 
   HistoryStore& store_;
   ReceiveContext context_;
   std::chrono::milliseconds gap_grace_;
   bool caught_up_ = false;
   std::chrono::steady_clock::time_point caught_up_at_;
-  std::map<uint64_t, Held> held_;  // by sender counter
+  std::map<std::string, std::map<uint64_t, Held>> held_;  // by sender device, then counter
   size_t accepted_ = 0;
   size_t ephemeral_ = 0;
   std::vector<Problem> problems_;
