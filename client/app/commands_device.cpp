@@ -77,6 +77,7 @@ void run_status(AppContext& ctx, bool offline) {
     problems = store.problems().size();
     j.add("partner_device_id", to_hex(ks.pair()->partner_device_id));
     j.add("epoch", static_cast<uint64_t>(ks.pair()->current_epoch));
+    j.add("former_devices", static_cast<uint64_t>(ks.pair()->former_devices.size()));
     j.add("messages", static_cast<uint64_t>(store.messages().size()));
     j.add("unsent", static_cast<uint64_t>(pending));
     j.add("problems", static_cast<uint64_t>(problems));

@@ -169,5 +169,49 @@ TEST(DeviceReplacement, ACodeDiesWhenItsDeviceIsReplaced) {
   EXPECT_EQ(count_rows(mendd.database(), "pair_members"), 2);
 }
 
+// A replacement whose words did not match leaves the new device in the pair. The
+// remaining partner's next code may be redeemed by that same device (it verifies
+// again; nothing changes in storage), but a paired device cannot redeem other codes.
+TEST(DeviceReplacement, TheReplacedInDeviceMayRedeemACodeThatReplacesItself) {
+  MenddProcess mendd;
+  auto [a, b] = make_pair(mendd.port());
+  a.send_stored("history");
+  Device n = fresh(mendd.port());
+  auto r1 = n.conn->frame(n.next_request++);
+  r1.mutable_redeem_pairing_code()->set_code(replace_code(a));
+  n.conn->send(r1);
+  ASSERT_EQ(n.conn->expect(Body::kPaired).paired().replaced_device_id(), b.id.device_id);
+  a.conn->expect(Body::kPaired);
+
+  // Someone else's ordinary code: refused, and still good for its rightful redeemer.
+  Device c = fresh(mendd.port());
+  auto rc = c.conn->frame(c.next_request++);
+  rc.mutable_request_pairing_code();
+  c.conn->send(rc);
+  const std::string other_code = c.conn->expect(Body::kPairingCode).pairing_code().code();
+  auto steal = n.conn->frame(n.next_request++);
+  steal.mutable_redeem_pairing_code()->set_code(other_code);
+  n.conn->send(steal);
+  EXPECT_EQ(n.conn->next().error().code(), v1::ERROR_CODE_ALREADY_PAIRED);
+  Device d = fresh(mendd.port());
+  auto rd = d.conn->frame(d.next_request++);
+  rd.mutable_redeem_pairing_code()->set_code(other_code);
+  d.conn->send(rd);
+  EXPECT_EQ(d.conn->expect(Body::kPaired).paired().partner_device_id(), c.id.device_id);
+
+  // A's new replacement code, redeemed by n itself: both get Paired again.
+  auto r2 = n.conn->frame(n.next_request++);
+  r2.mutable_redeem_pairing_code()->set_code(replace_code(a));
+  n.conn->send(r2);
+  const auto pn = n.conn->expect(Body::kPaired).paired();
+  const auto pa = a.conn->expect(Body::kPaired).paired();
+  EXPECT_EQ(pn.pair_id(), a.pair_id);
+  EXPECT_EQ(pn.partner_device_id(), a.id.device_id);
+  EXPECT_EQ(pa.partner_device_id(), n.id.device_id);
+  EXPECT_EQ(pa.replaced_device_id(), n.id.device_id);
+  EXPECT_EQ(count_rows(mendd.database(), "pair_members"), 4) << "two pairs of two";
+  EXPECT_EQ(count_rows(mendd.database(), "events"), 1) << "the history is untouched";
+}
+
 }  // namespace
 }  // namespace mend::test
