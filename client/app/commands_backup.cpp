@@ -56,8 +56,8 @@ void run_backup(AppContext& ctx) {
   ctx.say("Your recovery code (shown only this once; it replaces any earlier code):\n\n  " + text +
           "\n\nWrite it down and keep it somewhere safe. With it, a new device can read this "
           "pair's whole history (`mend restore`). Anyone with the code and access to the "
-          "server could too. History keys made after today (`mend rotate`) are not in this "
-          "backup: run `mend backup` again after a rotation.");
+          "server could too. Keys made later (`mend rotate`) are learnt again from the "
+          "history on restore; run `mend backup` again if your partner changes devices.");
 }
 
 // --code, else $MEND_RECOVERY_CODE, else one line from the terminal.
