@@ -152,6 +152,39 @@ TEST_F(ReplaceTest, MismatchingWordsKeepTheHistoryAndTheSameDeviceCanTryAgain) {
             std::vector<std::string>{"kept through everything"});
 }
 
+TEST_F(ReplaceTest, AReplacementSurvivesARestartOfTheRemainingDeviceWithTheSameWords) {
+  init("a");
+  init("b");
+  ASSERT_EQ(pair().a.exit_code, 0);
+  ASSERT_EQ(mend("b", {"send", "before"}).exit_code, 0);
+  restore("n", backup_of("b"));
+  auto a = std::make_unique<MendCli>(
+      args("a", {"pair", "--replace", "--confirm-sas", "-", "--timeout", "30"}), env());
+  const std::string code = json_string(a->read_line(30s), "code");
+  MendCli n(args("n", {"join", code, "--confirm-sas", "-", "--timeout", "30"}), env());
+  const std::string words_a = json_string(a->read_line(20s), "words");
+  const std::string words_n = json_string(n.read_line(20s), "words");
+  a.reset();  // killed while the words are on screen
+  n.write_line(words_a);
+
+  MendCli again(args("a", {"pair", "--replace", "--confirm-sas", "-", "--timeout", "30"}), env());
+  std::string line;
+  do line = again.read_line(20s);  // the resumed run shows no new code
+  while (json_string(line, "event") != "sas" && json_string(line, "event") != "code");
+  EXPECT_EQ(json_string(line, "event"), "sas") << line;
+  EXPECT_EQ(json_string(line, "words"), words_a);
+  again.write_line(words_n);
+  const MendResult ra = again.wait(60s);
+  const MendResult rn = n.wait(60s);
+  ASSERT_EQ(ra.exit_code, 0) << ra.err;
+  ASSERT_EQ(rn.exit_code, 0) << rn.err;
+  EXPECT_EQ(json_string(ra.out, "safety_number"), json_string(rn.out, "safety_number"));
+  EXPECT_EQ(json_strings(mend("n", {"log"}).out, "text"), std::vector<std::string>{"before"});
+  ASSERT_EQ(mend("a", {"send", "after"}).exit_code, 0);
+  EXPECT_EQ(json_strings(mend("n", {"log"}).out, "text"),
+            (std::vector<std::string>{"before", "after"}));
+}
+
 TEST_F(ReplaceTest, JoiningAReplacementWithoutARestoredBackupIsExplained) {
   init("a");
   init("b");
