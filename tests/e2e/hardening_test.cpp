@@ -113,6 +113,37 @@ TEST(Hardening, SlowReaderIsCappedWhileOtherPairsKeepFlowing) {
   }
 }
 
+// Pairing messages are relayed as they come (the clients resend them, nothing is
+// stored), so a partner that floods them at a device that reads nothing fills that
+// device's queue: past the hard cap it is closed with 4008, and the sender is not.
+TEST(Hardening, AQueueOverTheHardCapIsClosedWith4008) {
+  MenddProcess mendd({"--queue-low-bytes", "65536", "--queue-high-bytes", "262144",
+                      "--queue-hard-cap-bytes", "1048576", "--messages-per-second", "100000",
+                      "--message-burst", "100000"});
+  auto [flooder, idle] = make_pair(mendd.port());
+  const std::string payload(4096, 'p');
+  // 24 MiB: more than the loopback socket buffers and the 1 MiB cap together.
+  for (int i = 0; i < 6000; ++i) {
+    auto f = flooder.conn->frame(0);
+    f.mutable_pairing_message()->set_payload(payload);
+    flooder.conn->send(f);
+    if (mendd.metric("mendd_rejections_total{reason=\"slow_consumer\"}") > 0) break;
+  }
+  EXPECT_EQ(mendd.metric("mendd_rejections_total{reason=\"slow_consumer\"}"), 1);
+  EXPECT_EQ(idle.conn->wait_closed(10s), 4008);
+  // The flooder's own connection is fine (pairing messages that came after the close
+  // were answered PARTNER_OFFLINE).
+  flooder.conn->send(flooder.envelope("still here"));
+  for (;;) {
+    const auto f = flooder.conn->next(10s);
+    if (f.body_case() == Body::kAck) break;
+    if (f.body_case() == Body::kPresence) continue;  // the partner went offline
+    ASSERT_EQ(f.body_case(), Body::kError) << f.DebugString();
+    ASSERT_EQ(f.error().code(), v1::ERROR_CODE_PARTNER_OFFLINE) << f.DebugString();
+  }
+  EXPECT_EQ(count_rows(mendd.database(), "events"), 1);
+}
+
 TEST(Hardening, PerAddressConnectionCap) {
   MenddProcess mendd({"--max-connections-per-ip", "2"});
   auto one = TestClient::connect(mendd.port());
