@@ -77,6 +77,7 @@ TEST(Backups, MalformedIdsAndOversizedBlobsAreRefused) {
 TEST(DeviceReplacement, TheNewDeviceTakesTheLostOnesPlaceWithTheHistory) {
   MenddProcess mendd;
   auto [a, b] = make_pair(mendd.port());
+  EXPECT_EQ(mendd.metric("mendd_pairs_online"), 1);
   b.send_stored("from the old phone");
   a.send_stored("before the loss");
   const std::string backup_id = random_id(32);
@@ -105,6 +106,7 @@ TEST(DeviceReplacement, TheNewDeviceTakesTheLostOnesPlaceWithTheHistory) {
   // The lost device is out of the pair at once, and stays out.
   const auto ended = b.conn->expect(Body::kPairEnded).pair_ended();
   EXPECT_EQ(ended.reason(), v1::PAIR_END_REASON_DEVICE_REPLACED);
+  EXPECT_EQ(mendd.metric("mendd_pairs_online"), 1) << "a and n now, no longer a and b";
   EXPECT_TRUE(b.reconnect(mendd.port()).pair_id().empty());
   EXPECT_EQ(count_rows(mendd.database(), "pair_members"), 2);
 
