@@ -17,7 +17,8 @@ int64_t query_int(sqlite3* db, const char* sql) {
 }
 
 // A database left by a mendd of schema version 2 (events in the WITHOUT ROWID
-// table) is migrated at open, and keeps its events, sequences and idempotency.
+// table) is migrated at open, and keeps its events, deletions, tombstones, sequences
+// and idempotency.
 TEST(SqliteMigrations, Version2EventsSurviveTheMoveToTheRowidTable) {
   TempDir dir;
   const auto file = dir.path / "mendd.sqlite3";
@@ -47,12 +48,33 @@ TEST(SqliteMigrations, Version2EventsSurviveTheMoveToTheRowidTable) {
           .bind(5, Bytes(600, static_cast<char>('0' + seq)))  // spilled to overflow in v2
           .bind(6, 1000 + seq)
           .step();
+    // a deleted message 4 and its tombstone 5, as version 2 kept them
+    sqlite::Statement(raw,
+                      "INSERT INTO events(pair_id, sequence, sender_device_id, client_message_id,"
+                      " header, ciphertext, deleted, stored_at_ms)"
+                      " VALUES (?, 4, ?, 'msg4', 'hdr4', x'', 1, 1004)")
+        .bind(1, pair)
+        .bind(2, a)
+        .step();
+    sqlite::Statement(raw,
+                      "INSERT INTO events(pair_id, sequence, sender_device_id, client_message_id,"
+                      " header, ciphertext, tombstone_of, stored_at_ms)"
+                      " VALUES (?, 5, ?, 'tomb4', x'', x'', 4, 1005)")
+        .bind(1, pair)
+        .bind(2, a)
+        .step();
     sqlite3_close(raw);
   }
 
   auto db = open_sqlite_storage(dir.path, Durability::full);
   const auto events = db->events_after(pair, 0, 10);
-  ASSERT_EQ(events.size(), 3u);
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_TRUE(events[3].deleted);
+  EXPECT_FALSE(events[3].is_tombstone);
+  EXPECT_TRUE(events[3].ciphertext.empty());
+  EXPECT_EQ(events[3].header, "hdr4");
+  EXPECT_TRUE(events[4].is_tombstone);
+  EXPECT_EQ(events[4].deleted_sequence, 4u);
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(events[i].sequence, i + 1);
     EXPECT_EQ(events[i].ciphertext, Bytes(600, static_cast<char>('1' + i)));
@@ -62,17 +84,17 @@ TEST(SqliteMigrations, Version2EventsSurviveTheMoveToTheRowidTable) {
 
   db->begin_batch();
   const auto resent = db->append(AppendRequest{pair, a, "msg3", "hdr", "again", 5000});
-  const auto next = db->append(AppendRequest{pair, a, "msg4", "hdr", "new", 5000});
+  const auto next = db->append(AppendRequest{pair, a, "msg6", "hdr", "new", 5000});
   db->commit_batch();
   EXPECT_EQ(resent.status, AppendStatus::duplicate);
   EXPECT_EQ(resent.sequence, 3u);
-  EXPECT_EQ(next.sequence, 4u);
+  EXPECT_EQ(next.sequence, 6u);
   db.reset();
 
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
   EXPECT_EQ(query_int(raw, "SELECT MAX(version) FROM schema_migrations"), 4);
-  EXPECT_EQ(query_int(raw, "SELECT COUNT(*) FROM events"), 4);
+  EXPECT_EQ(query_int(raw, "SELECT COUNT(*) FROM events"), 6);
   EXPECT_EQ(query_int(raw, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'events_v3'"), 0);
   sqlite3_close(raw);
 }
