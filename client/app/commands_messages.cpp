@@ -62,7 +62,10 @@ int report_problems(AppContext& ctx, const client::SyncReport& r) {
     std::cerr << "mend: WARNING: rejected a message from the server (sequence " << p.sequence
               << "): " << p.kind << ": " << p.detail << std::endl;
   if (r.pair_ended) {
-    ctx.say("Your partner ended the pair. Run `mend unpair` to clear it on this device.");
+    ctx.say(r.device_replaced
+                ? "Your partner moved the pair to a new device of yours (`mend pair --replace`): "
+                  "this device is out of it. Run `mend unpair` to clear it here."
+                : "Your partner ended the pair. Run `mend unpair` to clear it on this device.");
     return kPairState;
   }
   return r.problems.empty() ? kOk : kTampering;

@@ -40,8 +40,9 @@ void Conversation::check_relay(const Session& session) const {
   const AuthenticatedEvent& a = session.authenticated();
   if (a.pair_id.empty())
     throw Error(Errc::kPairEnded,
-                "the server has no pair for this device any more (your partner probably "
-                "unpaired); run `mend unpair` to clear it here");
+                "the server has no pair for this device any more: your partner unpaired, or "
+                "moved the pair to a new device of yours (`mend pair --replace`); run `mend "
+                "unpair` to clear it here");
   if (a.pair_id != pair.pair_id)
     throw Error(Errc::kPairEnded, "the server knows this device in another pair");
   if (a.partner_device_id != pair.partner_device_id ||
@@ -206,8 +207,9 @@ SyncReport Conversation::stream(Session& session, std::chrono::milliseconds catc
       }
     } else if (auto* p = std::get_if<PresenceEvent>(&*e)) {
       if (callbacks && callbacks->on_presence) callbacks->on_presence(p->partner_online);
-    } else if (std::holds_alternative<PairEndedEvent>(*e)) {
+    } else if (auto* ended = std::get_if<PairEndedEvent>(&*e)) {
       report.pair_ended = true;
+      report.device_replaced = ended->device_replaced;
       break;
     } else if (auto* err = std::get_if<ServerErrorEvent>(&*e)) {
       if (err->fatal || err->request_id == request) throw_server_error(*err);

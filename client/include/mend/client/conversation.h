@@ -17,6 +17,7 @@ struct SyncReport {
   size_t received = 0;            // new messages from the partner, accepted
   std::vector<Problem> problems;  // everything rejected during this sync
   bool pair_ended = false;        // the relay says the pair is gone
+  bool device_replaced = false;   // ... because the partner moved it to a new device of ours
 };
 
 // The pair's message path on top of a Session: seal and send stored envelopes
