@@ -58,63 +58,68 @@ PairingMessageBody decode_pairing_message(std::string_view payload) {
   }
 }
 
-std::string seal_confirmation(const DeviceIdentity& identity, const PairingOutcome& outcome) {
+namespace {
+
+constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+constexpr size_t kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+
+// nonce (24 random bytes) || XChaCha20-Poly1305-IETF(confirmation key, AD = label, plain)
+std::string seal_under_confirmation_key(std::string_view plain, std::string_view label,
+                                        const PairingOutcome& outcome) {
   ensure_sodium();
-  std::string signed_part(kConfirmLabel);
-  signed_part += outcome.transcript_hash;
-  const std::string sig = identity.sign(signed_part);
-  std::string out = random_bytes(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-  out.resize(out.size() + sig.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+  std::string out = random_bytes(kNonce);
+  out.resize(kNonce + plain.size() + kTag);
   unsigned long long clen = 0;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(
-      u8(out) + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &clen, u8(sig), sig.size(),
-      u8(kConfirmLabel), kConfirmLabel.size(), nullptr, u8(out), outcome.confirmation_key.data());
+  crypto_aead_xchacha20poly1305_ietf_encrypt(u8(out) + kNonce, &clen, u8(plain), plain.size(),
+                                             u8(label), label.size(), nullptr, u8(out),
+                                             outcome.confirmation_key.data());
   return out;
 }
 
-bool open_confirmation(std::string_view sealed, const PairingOutcome& outcome) {
+// The plaintext, if `sealed` is exactly `plain_size` bytes sealed that way.
+std::optional<std::string> open_under_confirmation_key(std::string_view sealed, size_t plain_size,
+                                                       std::string_view label,
+                                                       const PairingOutcome& outcome) {
   ensure_sodium();
-  constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
-  constexpr size_t kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-  if (sealed.size() != kNonce + crypto_sign_BYTES + kTag) return false;
-  std::string sig(crypto_sign_BYTES, '\0');
+  if (sealed.size() != kNonce + plain_size + kTag) return std::nullopt;
+  std::string plain(plain_size, '\0');
   unsigned long long mlen = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-          u8(sig), &mlen, nullptr, u8(sealed) + kNonce, sealed.size() - kNonce, u8(kConfirmLabel),
-          kConfirmLabel.size(), u8(sealed), outcome.confirmation_key.data()) != 0)
-    return false;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(u8(plain), &mlen, nullptr, u8(sealed) + kNonce,
+                                                 sealed.size() - kNonce, u8(label), label.size(),
+                                                 u8(sealed), outcome.confirmation_key.data()) != 0)
+    return std::nullopt;
+  return plain;
+}
+
+}  // namespace
+
+std::string seal_confirmation(const DeviceIdentity& identity, const PairingOutcome& outcome) {
+  std::string signed_part(kConfirmLabel);
+  signed_part += outcome.transcript_hash;
+  return seal_under_confirmation_key(identity.sign(signed_part), kConfirmLabel, outcome);
+}
+
+bool open_confirmation(std::string_view sealed, const PairingOutcome& outcome) {
+  const auto sig = open_under_confirmation_key(sealed, crypto_sign_BYTES, kConfirmLabel, outcome);
+  if (!sig) return false;
   std::string signed_part(kConfirmLabel);
   signed_part += outcome.transcript_hash;
   return outcome.peer_identity_key.size() == crypto_sign_PUBLICKEYBYTES &&
-         crypto_sign_verify_detached(u8(sig), u8(signed_part), signed_part.size(),
+         crypto_sign_verify_detached(u8(*sig), u8(signed_part), signed_part.size(),
                                      u8(outcome.peer_identity_key)) == 0;
 }
 
 std::string seal_epoch_notice(uint32_t epoch, const PairingOutcome& outcome) {
-  ensure_sodium();
   const std::string plain{static_cast<char>(epoch >> 24), static_cast<char>(epoch >> 16),
                           static_cast<char>(epoch >> 8), static_cast<char>(epoch)};
-  std::string out = random_bytes(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-  out.resize(out.size() + plain.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
-  unsigned long long clen = 0;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(
-      u8(out) + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &clen, u8(plain), plain.size(),
-      u8(kEpochLabel), kEpochLabel.size(), nullptr, u8(out), outcome.confirmation_key.data());
-  return out;
+  return seal_under_confirmation_key(plain, kEpochLabel, outcome);
 }
 
 std::optional<uint32_t> open_epoch_notice(std::string_view sealed, const PairingOutcome& outcome) {
-  ensure_sodium();
-  constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
-  constexpr size_t kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-  if (sealed.size() != kNonce + 4 + kTag) return std::nullopt;
-  unsigned char e[4];
-  unsigned long long mlen = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-          e, &mlen, nullptr, u8(sealed) + kNonce, sealed.size() - kNonce, u8(kEpochLabel),
-          kEpochLabel.size(), u8(sealed), outcome.confirmation_key.data()) != 0)
-    return std::nullopt;
-  return (uint32_t{e[0]} << 24) | (uint32_t{e[1]} << 16) | (uint32_t{e[2]} << 8) | uint32_t{e[3]};
+  const auto e = open_under_confirmation_key(sealed, 4, kEpochLabel, outcome);
+  if (!e) return std::nullopt;
+  const auto b = [&](size_t i) { return uint32_t{static_cast<unsigned char>((*e)[i])}; };
+  return (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
 }
 
 }  // namespace mend::client::detail

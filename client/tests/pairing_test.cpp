@@ -10,6 +10,7 @@
 #include "mend/client/identity.h"
 #include "mend/client/sas.h"
 #include "mend/v1/keystore.pb.h"
+#include "pairing_messages.h"
 
 namespace mend::client {
 namespace {
@@ -271,6 +272,35 @@ TEST(Pairing, InconsistentSavedStateIsRefused) {
       EXPECT_EQ(e.code(), Errc::kMalformedPairing);
     }
   }
+}
+
+}  // namespace
+}  // namespace mend::client
+
+namespace mend::client {
+namespace {
+
+// The replacement's epoch notice opens only under the same pairing's confirmation key,
+// and only unaltered.
+TEST(EpochNotice, OpensOnlyOnTheOtherSideOfTheSamePairing) {
+  Honest h;
+  h.run();
+  const PairingOutcome oa = h.a.outcome();
+  const PairingOutcome ob = h.b.outcome();
+  const std::string sealed = detail::seal_epoch_notice(0x01020304, oa);
+  EXPECT_EQ(sealed.size(), 24u + 4u + 16u);
+  EXPECT_EQ(detail::open_epoch_notice(sealed, ob), 0x01020304u);
+
+  Honest other;
+  other.run();
+  EXPECT_EQ(detail::open_epoch_notice(sealed, other.b.outcome()), std::nullopt);
+  for (size_t i = 0; i < sealed.size(); ++i) {
+    std::string bad = sealed;
+    bad[i] = static_cast<char>(bad[i] ^ 1);
+    EXPECT_EQ(detail::open_epoch_notice(bad, ob), std::nullopt) << "byte " << i;
+  }
+  // Not interchangeable with a confirmation (another label).
+  EXPECT_FALSE(detail::open_confirmation(sealed, ob));
 }
 
 }  // namespace

@@ -70,17 +70,24 @@ class MendCliTest : public ::testing::Test {
   // A runs `pair`, B runs `join CODE`; each is told the words the other printed,
   // unless `words_for_a` replaces what A is told.
   PairingRun pair(const std::string& words_for_a = {}) {
-    MendCli a(args("a", {"pair", "--confirm-sas", "-", "--timeout", "30"}), env());
-    const std::string code = json_string(a.read_line(20s), "code");
+    return run_pairing("a", {"pair"}, "b", words_for_a);
+  }
+  // `initiator` runs `command` (`pair`, or `pair --replace`), `joiner` joins with the
+  // code it prints, and they exchange the words as in pair().
+  PairingRun run_pairing(const std::string& initiator, std::vector<std::string> command,
+                         const std::string& joiner, const std::string& words_for_a) {
+    for (const char* flag : {"--confirm-sas", "-", "--timeout", "30"}) command.push_back(flag);
+    MendCli a(args(initiator, command), env());
+    const std::string code = json_string(a.read_line(30s), "code");
     EXPECT_FALSE(code.empty());
-    MendCli b(args("b", {"join", code, "--confirm-sas", "-", "--timeout", "30"}), env());
+    MendCli b(args(joiner, {"join", code, "--confirm-sas", "-", "--timeout", "30"}), env());
     PairingRun run;
     run.words_a = json_string(a.read_line(20s), "words");
     run.words_b = json_string(b.read_line(20s), "words");
     a.write_line(words_for_a.empty() ? run.words_b : words_for_a);
     b.write_line(run.words_a);
-    run.a = a.wait(40s);
-    run.b = b.wait(40s);
+    run.a = a.wait(60s);
+    run.b = b.wait(60s);
     return run;
   }
 };

@@ -16,24 +16,9 @@ long json_number(const std::string& json, const std::string& key) {
 
 class ReplaceTest : public MendCliTest {
  protected:
-  struct Replacement {
-    MendResult a, n;
-    std::string words_a, words_n;
-  };
-  // A runs `pair --replace`, N runs `join CODE`; A is told `words_for_a`, or N's words.
-  Replacement replace(const std::string& words_for_a = {}) {
-    MendCli a(args("a", {"pair", "--replace", "--confirm-sas", "-", "--timeout", "30"}), env());
-    const std::string code = json_string(a.read_line(30s), "code");
-    EXPECT_FALSE(code.empty());
-    MendCli n(args("n", {"join", code, "--confirm-sas", "-", "--timeout", "30"}), env());
-    Replacement r;
-    r.words_a = json_string(a.read_line(20s), "words");
-    r.words_n = json_string(n.read_line(20s), "words");
-    a.write_line(words_for_a.empty() ? r.words_n : words_for_a);
-    n.write_line(r.words_a);
-    r.a = a.wait(60s);
-    r.n = n.wait(60s);
-    return r;
+  // A runs `pair --replace`, N joins: the run's `b` is N.
+  PairingRun replace(const std::string& words_for_a = {}) {
+    return run_pairing("a", {"pair", "--replace"}, "n", words_for_a);
   }
   std::string backup_of(const std::string& who) {
     const MendResult b = mend(who, {"backup"});
@@ -67,16 +52,16 @@ TEST_F(ReplaceTest, ARestoredDeviceRePairsAndReadsTheWholeHistory) {
 
   // B's phone is lost. The new one restores the backup and re-pairs with A.
   restore("n", code);
-  const Replacement r = replace();
+  const PairingRun r = replace();
   ASSERT_EQ(r.a.exit_code, 0) << r.a.err;
-  ASSERT_EQ(r.n.exit_code, 0) << r.n.err;
-  EXPECT_EQ(r.words_a, r.words_n);
+  ASSERT_EQ(r.b.exit_code, 0) << r.b.err;
+  EXPECT_EQ(r.words_a, r.words_b);
   const std::string number = json_string(r.a.out, "safety_number");
-  EXPECT_EQ(number, json_string(r.n.out, "safety_number"));
+  EXPECT_EQ(number, json_string(r.b.out, "safety_number"));
   EXPECT_NE(number, old_number) << "a device changed, so the safety number did";
   EXPECT_NE(r.a.out.find("\"replacement\":true"), std::string::npos) << r.a.out;
   EXPECT_NE(r.a.err.find("Compare it with your partner again"), std::string::npos) << r.a.err;
-  EXPECT_NE(r.n.err.find("Compare it with your partner again"), std::string::npos) << r.n.err;
+  EXPECT_NE(r.b.err.find("Compare it with your partner again"), std::string::npos) << r.b.err;
 
   // Both now write under an epoch whose key comes from the new pairing, which the
   // lost phone never had.
@@ -133,11 +118,11 @@ TEST_F(ReplaceTest, MismatchingWordsKeepTheHistoryAndTheSameDeviceCanTryAgain) {
   ASSERT_EQ(mend("b", {"send", "kept through everything"}).exit_code, 0);
   restore("n", backup_of("b"));
 
-  const Replacement bad = replace("abacus acrobat admiral airship alcove");
+  const PairingRun bad = replace("abacus acrobat admiral airship alcove");
   EXPECT_EQ(bad.a.exit_code, 7) << bad.a.err;
   EXPECT_NE(bad.a.err.find("history are untouched"), std::string::npos) << bad.a.err;
   EXPECT_NE(bad.a.err.find("pair --replace"), std::string::npos) << bad.a.err;
-  EXPECT_EQ(bad.n.exit_code, 7) << bad.n.err;
+  EXPECT_EQ(bad.b.exit_code, 7) << bad.b.err;
   EXPECT_EQ(count_rows(mendd.database(), "events"), 1) << "no unpair: the history stays";
   // A refuses the unverified device meanwhile, and says what to do.
   const MendResult refused = mend("a", {"send", "who is there?"});
@@ -145,9 +130,9 @@ TEST_F(ReplaceTest, MismatchingWordsKeepTheHistoryAndTheSameDeviceCanTryAgain) {
   EXPECT_NE(refused.err.find("pair --replace"), std::string::npos) << refused.err;
 
   // A new code: the same new device verifies again, this time with the right words.
-  const Replacement good = replace();
+  const PairingRun good = replace();
   ASSERT_EQ(good.a.exit_code, 0) << good.a.err;
-  ASSERT_EQ(good.n.exit_code, 0) << good.n.err;
+  ASSERT_EQ(good.b.exit_code, 0) << good.b.err;
   EXPECT_EQ(json_strings(mend("n", {"log"}).out, "text"),
             std::vector<std::string>{"kept through everything"});
 }
