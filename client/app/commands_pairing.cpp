@@ -10,6 +10,7 @@
 #include "mend/client/conversation.h"
 #include "mend/client/error.h"
 #include "mend/client/pairing_flow.h"
+#include "mend/client/pairing_link.h"
 #include "mend/client/safety_number.h"
 #include "mend/client/sas.h"
 #include "mend/common/hex.h"
@@ -25,7 +26,8 @@ using client::Error;
 struct PairingFlags {
   std::string confirm_sas;  // the words (or digits) the user read on the partner's screen
   int timeout_s = 600;
-  bool replace = false;  // `mend pair --replace`
+  bool replace = false;    // `mend pair --replace`
+  bool in_person = false;  // `mend pair --in-person`
 };
 
 constexpr auto kHistorySyncTimeout = std::chrono::seconds(60);
@@ -45,19 +47,31 @@ std::string normalise(std::string_view s) {
   return out;
 }
 
-client::PairingCallbacks callbacks(AppContext& ctx, const PairingFlags& flags) {
+client::PairingCallbacks callbacks(AppContext& ctx, const PairingFlags& flags,
+                                   const client::PairingOptions& options) {
   client::PairingCallbacks cb;
-  cb.on_code = [&ctx](const std::string& code, uint64_t expires_at_ms) {
-    if (ctx.json())
-      ctx.emit_json(JsonObject()
-                        .add("event", "code")
-                        .add("code", code)
-                        .add("expires_at_ms", expires_at_ms)
-                        .str());
-    // The QR code carries the same code, for a partner app with a camera.
-    if (!ctx.json() && ::isatty(STDOUT_FILENO) == 1) ctx.say(terminal_qr(code));
-    ctx.say("Pairing code: " + code + "\nOn your partner's device run:  mend join " + code +
-            "\nWaiting for your partner (the code is valid for 10 minutes)...");
+  cb.on_code = [&ctx, &options](const std::string& code, uint64_t expires_at_ms) {
+    const bool in_person = !options.in_person_secret.empty();
+    const std::string link =
+        in_person ? client::pairing_link(code, options.in_person_secret) : std::string();
+    if (ctx.json()) {
+      JsonObject o;
+      o.add("event", "code").add("code", code).add("expires_at_ms", expires_at_ms);
+      if (in_person) o.add("link", link);
+      ctx.emit_json(o.str());
+    }
+    // The QR code carries the same code (or link), for a partner app with a camera.
+    if (!ctx.json() && ::isatty(STDOUT_FILENO) == 1) ctx.say(terminal_qr(in_person ? link : code));
+    if (in_person)
+      ctx.say(
+          "In-person pairing. Show this only to your partner; on their device run:\n  mend "
+          "join " +
+          link +
+          "\n(or scan the QR code). No words to compare: whoever reads the link can pair with "
+          "this device.\nWaiting for your partner (valid for 10 minutes)...");
+    else
+      ctx.say("Pairing code: " + code + "\nOn your partner's device run:  mend join " + code +
+              "\nWaiting for your partner (the code is valid for 10 minutes)...");
   };
   cb.confirm_sas = [&ctx, &flags](const client::PairingOutcome& o) {
     const std::string words = client::join_words(o.sas_words);
@@ -125,11 +139,24 @@ size_t sync_history(client::Keystore& ks, client::Session& session, AppContext& 
   return history->messages().size();
 }
 
-void run_pairing(AppContext& ctx, const PairingFlags& flags, const std::string* code) {
-  if (flags.confirm_sas.empty() && !interactive())
+void run_pairing(AppContext& ctx, const PairingFlags& flags, const std::string* code_or_link) {
+  client::PairingOptions options;
+  options.partner_timeout = std::chrono::seconds(flags.timeout_s);
+  options.replace_partner = flags.replace;
+  std::string code = code_or_link ? *code_or_link : std::string();
+  if (code_or_link != nullptr) {
+    if (auto link = client::parse_pairing_link(*code_or_link)) {
+      code = link->code;
+      options.in_person_secret = std::move(link->secret);
+    }
+  } else if (flags.in_person) {
+    options.in_person_secret = SecretBytes::random(client::kInPersonSecretBytes);
+  }
+  if (flags.confirm_sas.empty() && options.in_person_secret.empty() && !interactive())
     throw UsageError(
         "pairing needs a person to compare words: run in a terminal, or pass the words shown "
-        "on the partner's device with --confirm-sas \"word word word word word\"");
+        "on the partner's device with --confirm-sas \"word word word word word\" (or pair in "
+        "person: `mend pair --in-person`)");
   client::Keystore ks = ctx.open_keystore();
   if (flags.replace && !ks.pair())
     throw Error(Errc::kNotPaired,
@@ -140,19 +167,16 @@ void run_pairing(AppContext& ctx, const PairingFlags& flags, const std::string* 
                 "this device already has a partner; `mend unpair` first (or, if your partner "
                 "lost their device, `mend pair --replace`)");
   auto session = ctx.connect(ks);
-  client::PairingOptions options;
-  options.partner_timeout = std::chrono::seconds(flags.timeout_s);
-  options.replace_partner = flags.replace;
-  const auto cb = callbacks(ctx, flags);
+  const auto cb = callbacks(ctx, flags, options);
   const bool had_backup = !ks.restored_backup().empty();
   if (flags.replace) {
     ctx.say("Fetching the pair's history first, so that no key of the old device is missed...");
     sync_history(ks, *session, ctx);
   }
-  if (code == nullptr)
+  if (code_or_link == nullptr)
     client::pair_as_initiator(*session, ks, cb, options);
   else
-    client::pair_as_joiner(*session, ks, *code, cb, options);
+    client::pair_as_joiner(*session, ks, code, cb, options);
   const bool replaced = flags.replace || (had_backup && ks.restored_backup().empty());
   ks.set_server_url(ctx.server_url(&ks).text());
   ks.save();
@@ -202,11 +226,16 @@ void add_pairing_commands(CLI::App& root, AppContext& ctx, int& exit_code) {
   pair->add_flag("--replace", flags->replace,
                  "your partner lost their device: the code moves your pair, with its history, "
                  "to the device that joins with it (which first runs `mend restore`)");
+  pair->add_flag("--in-person", flags->in_person,
+                 "show a link and QR code with a secret instead of a code: the partner joins "
+                 "with it and no words need comparing (show it only to your partner)");
   pair->callback([&ctx, flags] { run_pairing(ctx, *flags, nullptr); });
 
   auto* join = root.add_subcommand("join", "join the partner's pairing with their code");
   auto code = std::make_shared<std::string>();
-  join->add_option("CODE", *code, "the code shown by `mend pair` on the partner's device")
+  join->add_option("CODE", *code,
+                   "the code shown by `mend pair` on the partner's device, or the whole "
+                   "mend-pair: link of `mend pair --in-person`")
       ->required();
   add_flags(join);
   join->callback([&ctx, flags, code] { run_pairing(ctx, *flags, code.get()); });

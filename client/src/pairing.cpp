@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "bytes.h"
@@ -81,6 +82,12 @@ PairingState PairingState::from_parts(PairingRole role, std::string_view code,
   s.nonce_ = std::move(nonce);
   if (role == PairingRole::kJoiner) s.commitment_ = pairing_commitment(s.own_reveal_unchecked());
   return s;
+}
+
+void PairingState::set_in_person_secret(SecretBytes secret) {
+  if (secret.size() != kInPersonSecretBytes)
+    throw std::invalid_argument("PairingState: the in-person secret must be 32 bytes");
+  in_person_secret_ = std::move(secret);
 }
 
 PairingReveal PairingState::own_reveal_unchecked() const {
@@ -170,7 +177,13 @@ PairingOutcome PairingState::outcome() const {
 
   PairingOutcome out;
   out.transcript_hash = detail::blake2b(transcript(own_reveal_unchecked()), kTranscriptHashBytes);
-  const SecretBytes k = detail::blake2b_secret(out.transcript_hash, kKeyBytes, shared.view());
+  // K = BLAKE2b-256(T, key = S); in person, K = BLAKE2b-256(T || P, key = S).
+  SecretBytes input(out.transcript_hash.size() + in_person_secret_.size());
+  std::copy(out.transcript_hash.begin(), out.transcript_hash.end(), input.data());
+  if (in_person())
+    std::copy(in_person_secret_.data(), in_person_secret_.data() + in_person_secret_.size(),
+              input.data() + out.transcript_hash.size());
+  const SecretBytes k = detail::blake2b_secret(input.view(), kKeyBytes, shared.view());
   const SecretBytes sas_key = derive_subkey(k.view(), 1, kdf_context::kSas, kKeyBytes);
   out.sas_words = sas_words(sas_key.view());
   out.sas_digits = sas_digits(sas_key.view());

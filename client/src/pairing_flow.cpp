@@ -103,7 +103,8 @@ class Exchange {
       fail(Errc::kBadPeerKey,
            "the partner revealed an identity key other than the one the server paired us with",
            true);
-    if (!callbacks_.confirm_sas || !callbacks_.confirm_sas(outcome))
+    // In person, the confirmations below prove that both hold the link's secret.
+    if (!state.in_person() && (!callbacks_.confirm_sas || !callbacks_.confirm_sas(outcome)))
       fail(Errc::kSasMismatch, "the words did not match on this device", true);
 
     outbox_.push_back(
@@ -130,7 +131,11 @@ class Exchange {
       if (c == nullptr) continue;  // a repeated commitment or reveal: our reveal is resent anyway
       if (!detail::open_confirmation(c->sealed_signature, outcome))
         fail(Errc::kSasMismatch,
-             "the partner's device computed different keys (its confirmation does not verify)",
+             state.in_person()
+                 ? "the partner's device does not hold the secret of this device's pairing link "
+                   "(a wrong link, or someone in the middle); pairing stops here"
+                 : "the partner's device computed different keys (its confirmation does not "
+                   "verify)",
              true);
       confirmed = true;
     }
@@ -235,6 +240,8 @@ PairingState await_redemption(Session& session, Keystore& keystore,
   PairingState state = PairingState::begin(PairingRole::kInitiator, code.code,
                                            keystore.identity().signing_public_key());
   state.set_replacement(options.replace_partner);
+  if (!options.in_person_secret.empty())
+    state.set_in_person_secret(options.in_person_secret.clone());
   keystore.set_pending_pairing(state.serialize());
   keystore.save();
   if (callbacks.on_code) callbacks.on_code(code.code, code.expires_at_ms);
@@ -339,6 +346,8 @@ void pair_as_joiner(Session& session, Keystore& keystore, std::string_view code,
     state.emplace(PairingState::begin(PairingRole::kJoiner, p.code,
                                       keystore.identity().signing_public_key()));
     state->set_replacement(!p.replaced_device_id.empty());
+    if (!options.in_person_secret.empty())
+      state->set_in_person_secret(options.in_person_secret.clone());
     x.save(*state);
   }
   x.replacement = state->replacement();

@@ -25,6 +25,7 @@ SecretBytes PairingState::serialize() const {
   msg.set_nonce(nonce_);
   msg.set_commitment(commitment_);
   msg.set_replacement(replacement_);
+  if (in_person()) msg.set_in_person_secret(in_person_secret_.data(), in_person_secret_.size());
   if (has_peer_reveal()) {
     msg.set_peer_ephemeral_public_key(peer_.ephemeral_public_key);
     msg.set_peer_nonce(peer_.nonce);
@@ -32,8 +33,9 @@ SecretBytes PairingState::serialize() const {
   }
   SecretBytes out(msg.ByteSizeLong());
   const bool ok = msg.SerializeToArray(out.data(), static_cast<int>(out.size()));
-  // protobuf holds its own copy of the secret in an ordinary string.
+  // protobuf holds its own copy of the secrets in ordinary strings.
   wipe(*msg.mutable_ephemeral_secret_key());
+  wipe(*msg.mutable_in_person_secret());
   if (!ok) throw std::runtime_error("PairingState: could not serialize");
   return out;
 }
@@ -43,6 +45,8 @@ PairingState PairingState::parse(std::string_view serialized) {
   const bool parsed = msg.ParseFromArray(serialized.data(), static_cast<int>(serialized.size()));
   SecretBytes secret = SecretBytes::copy_of(msg.ephemeral_secret_key());
   wipe(*msg.mutable_ephemeral_secret_key());
+  SecretBytes in_person = SecretBytes::copy_of(msg.in_person_secret());
+  wipe(*msg.mutable_in_person_secret());
   if (!parsed) throw Error(Errc::kMalformedPairing, "saved pairing state does not parse");
   if (msg.version() != kSessionVersion)
     throw Error(Errc::kMalformedPairing,
@@ -71,6 +75,7 @@ PairingState PairingState::parse(std::string_view serialized) {
       s.accept_reveal(PairingReveal{msg.peer_ephemeral_public_key(), msg.peer_nonce(),
                                     msg.peer_identity_key()});
     s.replacement_ = msg.replacement();
+    if (!in_person.empty()) s.set_in_person_secret(std::move(in_person));
     return s;
   } catch (const std::invalid_argument& e) {
     throw Error(Errc::kMalformedPairing, std::string("saved pairing state: ") + e.what());

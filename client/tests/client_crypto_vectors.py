@@ -43,6 +43,9 @@ EXPECTED = {
     "sas_digits": "41485 87409 57993",
     "confirmation_key": "3bbb1d3e885bc3fb7067bf3f58ea50798859e062f5d34769e736a82118d214a7",
     "pair_root_key": "009e0976210d7a2c8d1c1cbbe1941ccc0d186a531e80509e7a634446ba26ea7d",
+    "in_person_K": "bb24d59dda2237aaba92823e1d08a3d4e96e499dcd9ea6bd817d9ef2869f8299",
+    "in_person_confirmation_key": "84eed3556a575c80ef323b88f07665d37c75cd8d18f5e7d38c93fc49b6498034",
+    "in_person_pair_root_key": "999cdc274dfdca0e8fb2e583b73444c59955204ca5833f44b5190290bd4af20b",
     "safety_number": "03806 15321 88038 51182 78633 17941 00790 30709 08099 89142 75930 54871",
     "keystore_file_key": "a095319922c92fa03742f7021875ef59872bbf0832d5cc9fa63d0a65c3acc09e",
     "keystore_check": "18209e5f13bb367252dbd7f205abd957",
@@ -172,6 +175,11 @@ check("sas_words", " ".join(WORDS[b] for b in sas[:5]))
 check("sas_digits", digit_groups(sas, 3))
 check("confirmation_key", kdf(K, 2, b"mendconf").hex())
 check("pair_root_key", kdf(K, 3, b"mendroot").hex())
+# In person: the link's secret P = seq(60, 32) joins T.
+K_in_person = b2b(T + seq(0x60, 32), key=S)
+check("in_person_K", K_in_person.hex())
+check("in_person_confirmation_key", kdf(K_in_person, 2, b"mendconf").hex())
+check("in_person_pair_root_key", kdf(K_in_person, 3, b"mendroot").hex())
 
 # --- Couple safety number
 lo, hi = sorted((ik_a, ik_b))

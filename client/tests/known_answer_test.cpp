@@ -175,6 +175,37 @@ TEST(KnownAnswer, Pairing) {
   }
 }
 
+// In person: the link's secret P = seq(60, 32) joins T in K; same exchange otherwise.
+TEST(KnownAnswer, InPersonPairing) {
+  VectorPairing v;
+  v.a.set_in_person_secret(SecretBytes::copy_of(seq(0x60, 32)));
+  v.b.set_in_person_secret(SecretBytes::copy_of(seq(0x60, 32)));
+  v.a.accept_commitment(v.b.commitment());
+  v.b.accept_reveal(v.a.own_reveal());
+  v.a.accept_reveal(v.b.own_reveal());
+  for (const PairingState* side : {&v.a, &v.b}) {
+    const PairingOutcome o = side->outcome();
+    EXPECT_EQ(to_hex(o.transcript_hash),
+              "f99ba02eebe259b82bda6926c6dd539931e80e147a1781ffc007b305ab6188e0");
+    EXPECT_EQ(to_hex(o.confirmation_key.view()),
+              "84eed3556a575c80ef323b88f07665d37c75cd8d18f5e7d38c93fc49b6498034");
+    EXPECT_EQ(to_hex(o.pair_root_key.view()),
+              "999cdc274dfdca0e8fb2e583b73444c59955204ca5833f44b5190290bd4af20b");
+  }
+  // A different secret on one side: different keys, so the confirmations fail.
+  VectorPairing w;
+  w.a.set_in_person_secret(SecretBytes::copy_of(seq(0x60, 32)));
+  w.b.set_in_person_secret(SecretBytes::copy_of(seq(0x61, 32)));
+  w.a.accept_commitment(w.b.commitment());
+  w.b.accept_reveal(w.a.own_reveal());
+  w.a.accept_reveal(w.b.own_reveal());
+  EXPECT_FALSE(w.a.outcome().confirmation_key.equals(w.b.outcome().confirmation_key.view()));
+  // The secret survives a save and restore of the state.
+  const PairingState restored = PairingState::parse(v.a.serialize().view());
+  EXPECT_TRUE(restored.in_person());
+  EXPECT_TRUE(restored.outcome().pair_root_key.equals(v.a.outcome().pair_root_key.view()));
+}
+
 TEST(KnownAnswer, SafetyNumber) {
   VectorPairing v;
   EXPECT_EQ(couple_safety_number(v.ia.signing_public_key(), v.ib.signing_public_key()),

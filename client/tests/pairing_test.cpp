@@ -8,6 +8,7 @@
 
 #include "mend/client/error.h"
 #include "mend/client/identity.h"
+#include "mend/client/pairing_link.h"
 #include "mend/client/sas.h"
 #include "mend/v1/keystore.pb.h"
 #include "pairing_messages.h"
@@ -301,6 +302,28 @@ TEST(EpochNotice, OpensOnlyOnTheOtherSideOfTheSamePairing) {
   }
   // Not interchangeable with a confirmation (another label).
   EXPECT_FALSE(detail::open_confirmation(sealed, ob));
+}
+
+}  // namespace
+}  // namespace mend::client
+
+namespace mend::client {
+namespace {
+
+TEST(PairingLink, RoundTripsAndRefusesDamage) {
+  const SecretBytes secret = SecretBytes::random(32);
+  const std::string link = pairing_link("17-citrus-reef", secret);
+  EXPECT_TRUE(link.starts_with("mend-pair:17-citrus-reef/"));
+  EXPECT_EQ(link.size(), std::string("mend-pair:17-citrus-reef/").size() + 64);
+  const auto parsed = parse_pairing_link("  " + link + "\n");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->code, "17-citrus-reef");
+  EXPECT_TRUE(parsed->secret.equals(secret.view()));
+  EXPECT_FALSE(parse_pairing_link("17-citrus-reef")) << "a plain code is not a link";
+  for (const std::string bad :
+       {link.substr(0, link.size() - 1), link + "0",
+        std::string("mend-pair:/") + std::string(64, 'a'), link.substr(0, link.size() - 2) + "zz"})
+    expect_error([&] { parse_pairing_link(bad); }, Errc::kPairingCodeRefused);
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ inline constexpr size_t kPairingNonceBytes = 32;
 inline constexpr size_t kPairingCommitmentBytes = 32;
 inline constexpr size_t kTranscriptHashBytes = 32;
 inline constexpr size_t kMaxPairingCodeBytes = 256;
+inline constexpr size_t kInPersonSecretBytes = 32;
 
 // What each side reveals: its ephemeral X25519 public key, its pairing nonce and its
 // Ed25519 identity public key (32 bytes each).
@@ -76,6 +77,12 @@ class PairingState {
   // state; not part of the transcript).
   bool replacement() const { return replacement_; }
   void set_replacement(bool r) { replacement_ = r; }
+  // In-person pairing (docs/CLIENT-CRYPTO.md, "In-person pairing"): a 32-byte secret
+  // that the initiator shows as a QR code or link and the joiner reads, mixed into K.
+  // The confirmations then prove that both hold it, so no words need comparing.
+  // Set it before outcome(); throws std::invalid_argument unless 32 bytes.
+  void set_in_person_secret(SecretBytes secret);
+  bool in_person() const { return !in_person_secret_.empty(); }
 
   // Joiner: the commitment to send first.
   std::string commitment() const;
@@ -116,6 +123,7 @@ class PairingState {
   std::string commitment_;  // initiator: received (empty until then); joiner: own
   PairingReveal peer_;      // empty fields until the peer revealed
   bool replacement_ = false;
+  SecretBytes in_person_secret_;  // empty: words are compared
 };
 
 }  // namespace mend::client

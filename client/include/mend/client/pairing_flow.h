@@ -7,6 +7,7 @@
 #include "mend/client/keystore.h"
 #include "mend/client/pairing.h"
 #include "mend/client/session.h"
+#include "mend/common/secret_bytes.h"
 
 namespace mend::client {
 
@@ -15,7 +16,8 @@ struct PairingCallbacks {
   // Initiator: the rendezvous code to give to the partner.
   std::function<void(const std::string& code, uint64_t expires_at_ms)> on_code;
   // Both: the words and digits, once both sides revealed. Return true only if the user
-  // confirms that they match the partner's screen.
+  // confirms that they match the partner's screen. Not called in person (the secret
+  // from the link takes the place of the comparison).
   std::function<bool(const PairingOutcome&)> confirm_sas;
 };
 
@@ -29,6 +31,10 @@ struct PairingOptions {
   // the partner's lost device to whichever device redeems the code, keeping the
   // pair's history (docs/CLIENT-CRYPTO.md, "Replacing a device").
   bool replace_partner = false;
+  // In-person pairing: the 32-byte secret of the link (pairing_link.h). The initiator
+  // makes it (SecretBytes::random) and shows the link; the joiner passes what it read.
+  // Empty: the partners compare words.
+  SecretBytes in_person_secret{};
 };
 
 // `mend pair` (initiator, asks the relay for a code) and `mend join CODE` (joiner).
