@@ -72,6 +72,11 @@ client::PairingCallbacks callbacks(AppContext& ctx, const PairingFlags& flags,
     else
       ctx.say("Pairing code: " + code + "\nOn your partner's device run:  mend join " + code +
               "\nWaiting for your partner (the code is valid for 10 minutes)...");
+    if (options.replace_partner)
+      ctx.say(
+          "Whoever joins with this code takes your partner's place on the server at once "
+          "(their current device is signed out of the pair), and can read nothing until "
+          "the words match. Give it only to your partner's new device.");
   };
   cb.confirm_sas = [&ctx, &flags](const client::PairingOutcome& o) {
     const std::string words = client::join_words(o.sas_words);
@@ -101,37 +106,37 @@ client::PairingCallbacks callbacks(AppContext& ctx, const PairingFlags& flags,
   return cb;
 }
 
-void finish(AppContext& ctx, client::Keystore& ks, bool replaced, size_t restored_messages) {
+void finish(AppContext& ctx, client::Keystore& ks, bool replaced) {
   const std::string number = client::couple_safety_number(ks.identity().signing_public_key(),
                                                           ks.pair()->partner_identity_key);
-  if (ctx.json()) {
-    JsonObject o;
-    o.add("event", "paired")
-        .add("partner_device_id", to_hex(ks.pair()->partner_device_id))
-        .add("safety_number", number)
-        .add("replacement", replaced);
-    if (replaced) o.add("history_messages", static_cast<uint64_t>(restored_messages));
-    ctx.emit_json(o.str());
-  }
+  if (ctx.json())
+    ctx.emit_json(JsonObject()
+                      .add("event", "paired")
+                      .add("partner_device_id", to_hex(ks.pair()->partner_device_id))
+                      .add("safety_number", number)
+                      .add("replacement", replaced)
+                      .str());
   if (!replaced) {
     ctx.say("Paired. Couple safety number (see it again with `mend verify`):\n  " + number);
     return;
   }
-  ctx.say("The pair now continues on a new device, with its history (" +
-          std::to_string(restored_messages) +
-          " message(s) held here).\nThe couple safety number changed, because a device "
-          "changed. Compare it with your partner again (`mend verify` shows it):\n  " +
-          number +
-          "\nMessages from now on use a new history key that the replaced device never had. "
-          "Backups made before name the old device: run `mend backup` again on both devices.");
+  ctx.say(
+      "The pair now continues on a new device, with its history.\nThe couple safety "
+      "number changed, because a device changed. Compare it with your partner again "
+      "(`mend verify` shows it):\n  " +
+      number +
+      "\nMessages from now on use a new history key that the replaced device never had. "
+      "Backups made before name the old device: run `mend backup` again on both devices.");
 }
 
-// The pair's history, fetched and checked now: the remaining partner before it hands
-// the pair over (so it holds every key the lost device announced), the new device
-// right after (so that its history is complete at once).
+// The pair's history, fetched and checked: the remaining partner's before it hands the
+// pair over (its unsent messages first, so that nothing under an old key is left to
+// send, and every key the lost device announced is then held), the new device's right
+// after (so that its history is complete at once). Returns the messages held.
 size_t sync_history(client::Keystore& ks, client::Session& session, AppContext& ctx) {
   auto history = ctx.open_history(ks);
   client::Conversation conv(ks, *history);
+  conv.flush(session);
   const client::SyncReport r = conv.sync(session, kHistorySyncTimeout);
   for (const client::Problem& p : r.problems)
     ctx.say("warning: message " + std::to_string(p.sequence) + " was rejected (" + p.kind +
@@ -180,13 +185,23 @@ void run_pairing(AppContext& ctx, const PairingFlags& flags, const std::string* 
   const bool replaced = flags.replace || (had_backup && ks.restored_backup().empty());
   ks.set_server_url(ctx.server_url(&ks).text());
   ks.save();
-  size_t messages = 0;
-  if (replaced) {
-    if (!flags.replace) ctx.say("Fetching the pair's history...");
-    messages = sync_history(ks, *session, ctx);
+  finish(ctx, ks, replaced);
+  if (replaced && !flags.replace) {
+    ctx.say("Fetching the pair's history...");
+    try {
+      const size_t held = sync_history(ks, *session, ctx);
+      if (ctx.json())
+        ctx.emit_json(JsonObject()
+                          .add("event", "history")
+                          .add("messages", static_cast<uint64_t>(held))
+                          .str());
+      ctx.say(std::to_string(held) + " message(s) of the pair's history are on this device.");
+    } catch (const Error& e) {
+      ctx.say(std::string("warning: the history could not be fetched now (") + e.what() +
+              "); `mend log` fetches it.");
+    }
   }
   session->close();
-  finish(ctx, ks, replaced, messages);
 }
 
 void run_unpair(AppContext& ctx, bool wipe) {

@@ -69,6 +69,7 @@ std::string serialize(const BackupContents& c) {
     auto* d = m.add_former_devices();
     d->set_device_id(f.device_id);
     d->set_own(f.own);
+    d->set_until_epoch(f.until_epoch);
   }
   std::string out = m.SerializeAsString();
   wipe_contents(m);
@@ -101,7 +102,7 @@ BackupContents parse_contents(std::string_view bytes, Errc on_error) {
     c.created_at_ms = m.created_at_ms();
     for (const auto& f : m.former_devices()) {
       check(f.device_id(), 16, "former device id");
-      c.former_devices.push_back(FormerDevice{f.device_id(), f.own()});
+      c.former_devices.push_back(FormerDevice{f.device_id(), f.own(), f.until_epoch()});
     }
     wipe_contents(m);
     return c;

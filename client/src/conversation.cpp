@@ -170,7 +170,7 @@ SyncReport Conversation::stream(Session& session, std::chrono::milliseconds catc
   using Clock = std::chrono::steady_clock;
   PairRecord& pair = *keystore_.mutable_pair();
   ReceiveContext context{pair.pair_id, pair.partner_device_id, &pair.epoch_keys,
-                         pair.former_devices};
+                         pair.former_devices, pair.partner_min_epoch};
   // A partner's new history key joins the keystore at once (later messages of this
   // same stream need it), and becomes this device's sending epoch if it is newer.
   context.on_key_update = [this, &pair](uint32_t epoch, SecretBytes key) {
@@ -216,6 +216,12 @@ SyncReport Conversation::stream(Session& session, std::chrono::milliseconds catc
     }
   }
   receiver.settle_gaps(true);
+  // A device that joined by a replacement has now read what the partner wrote before
+  // it: from here on the partner writes only under the keys opened since.
+  if (live_until && pair.partner_min_epoch < pair.replacement_epoch) {
+    pair.partner_min_epoch = pair.replacement_epoch;
+    keystore_.save();
+  }
   report.received = receiver.accepted();
   report.problems = receiver.problems();
   return report;

@@ -49,6 +49,6 @@ std::string compose(Errc code, const std::string& detail) {
 }  // namespace
 
 Error::Error(Errc code, const std::string& detail)
-    : std::runtime_error(compose(code, detail)), code_(code) {}
+    : std::runtime_error(compose(code, detail)), code_(code), detail_(detail) {}
 
 }  // namespace mend::client

@@ -96,8 +96,10 @@ PairRecord pair_from_proto(const pb::Pair& p) {
   r.server_id = p.server_id();
   for (const auto& f : p.former_devices()) {
     if (f.device_id().size() != kDeviceIdBytes) damaged("a former device id has the wrong size");
-    r.former_devices.push_back(FormerDevice{f.device_id(), f.own()});
+    r.former_devices.push_back(FormerDevice{f.device_id(), f.own(), f.until_epoch()});
   }
+  r.replacement_epoch = p.replacement_epoch();
+  r.partner_min_epoch = p.partner_min_epoch();
   return r;
 }
 
@@ -118,7 +120,10 @@ void pair_to_proto(const PairRecord& r, pb::Pair& p) {
     pb::FormerDevice* d = p.add_former_devices();
     d->set_device_id(f.device_id);
     d->set_own(f.own);
+    d->set_until_epoch(f.until_epoch);
   }
+  p.set_replacement_epoch(r.replacement_epoch);
+  p.set_partner_min_epoch(r.partner_min_epoch);
 }
 
 }  // namespace

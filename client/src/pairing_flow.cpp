@@ -1,5 +1,6 @@
 #include "mend/client/pairing_flow.h"
 
+#include <cctype>
 #include <optional>
 
 #include "mend/client/envelope_crypto.h"
@@ -103,6 +104,11 @@ class Exchange {
       fail(Errc::kBadPeerKey,
            "the partner revealed an identity key other than the one the server paired us with",
            true);
+    if (replacement && !initiator) {
+      if (auto why = detail::backup_refusal(keystore_, relay, outcome.peer_identity_key,
+                                            session_.server_id()))
+        fail(Errc::kBackupRefused, *why, true);
+    }
     // In person, the confirmations below prove that both hold the link's secret.
     if (!state.in_person() && (!callbacks_.confirm_sas || !callbacks_.confirm_sas(outcome)))
       fail(Errc::kSasMismatch, "the words did not match on this device", true);
@@ -151,7 +157,7 @@ class Exchange {
           pair = detail::pair_from_restored_backup(keystore_, relay, outcome, epoch,
                                                    session_.server_id());
         } catch (const Error& e) {
-          fail(e.code(), e.what(), true);
+          fail(e.code(), e.detail(), true);
         }
         keystore_.set_pair(std::move(pair));
         keystore_.clear_restored_backup();
@@ -185,7 +191,7 @@ class Exchange {
         case Errc::kCommitmentMismatch:
         case Errc::kBadPeerKey:
         case Errc::kMalformedPairing:
-        case Errc::kPairingOutOfOrder: fail(e.code(), e.what(), true);
+        case Errc::kPairingOutOfOrder: fail(e.code(), e.detail(), true);
         default: throw;
       }
     }
@@ -221,6 +227,15 @@ PairingState resume_or_refuse(Session& session, const Keystore& keystore, Pairin
   const AuthenticatedEvent& a = session.authenticated();
   relay = RelayPair{a.pair_id, a.partner_device_id, a.partner_public_key, {}};
   return std::move(*s);
+}
+
+// As the relay compares codes: lower case, no white space.
+std::string normalise_code(std::string_view code) {
+  std::string out;
+  for (char c : code)
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return out;
 }
 
 void refuse_if_paired(const Keystore& keystore) {
@@ -333,6 +348,13 @@ void pair_as_joiner(Session& session, Keystore& keystore, std::string_view code,
   RelayPair relay;
   std::optional<PairingState> state;
   const AuthenticatedEvent& a = session.authenticated();
+  // A replacement that stopped half-way is not resumed with another code: the partner
+  // asked for a new one, which starts a new attempt.
+  if (std::optional<PairingState> saved = pending_state(keystore, PairingRole::kJoiner);
+      saved && saved->replacement() && normalise_code(code) != saved->code()) {
+    keystore.clear_pending_pairing();
+    keystore.save();
+  }
   // A device restored from a backup may still be in the pair on the relay after a
   // replacement that failed: it redeems the partner's new code again.
   const bool retrying_replacement = !a.pair_id.empty() &&
@@ -340,12 +362,14 @@ void pair_as_joiner(Session& session, Keystore& keystore, std::string_view code,
                                     !pending_state(keystore, PairingRole::kJoiner);
   if (!a.pair_id.empty() && !retrying_replacement) {
     state.emplace(resume_or_refuse(session, keystore, PairingRole::kJoiner, relay));
+    relay.replaced_device_id = state->replaced_device_id();
   } else {
     const PairedEvent p = session.redeem_pairing_code(code);
     relay = RelayPair{p.pair_id, p.partner_device_id, p.partner_public_key, p.replaced_device_id};
     state.emplace(PairingState::begin(PairingRole::kJoiner, p.code,
                                       keystore.identity().signing_public_key()));
     state->set_replacement(!p.replaced_device_id.empty());
+    state->set_replaced_device_id(p.replaced_device_id);
     if (!options.in_person_secret.empty())
       state->set_in_person_secret(options.in_person_secret.clone());
     x.save(*state);

@@ -1,6 +1,7 @@
 #include "pairing_replacement.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "mend/client/backup.h"
 #include "mend/client/envelope_crypto.h"
@@ -10,11 +11,12 @@
 namespace mend::client::detail {
 
 namespace {
-void add_former(std::vector<FormerDevice>& list, const std::string& device_id, bool own) {
+void add_former(std::vector<FormerDevice>& list, const std::string& device_id, bool own,
+                uint32_t until_epoch) {
   if (device_id.empty()) return;
   for (const FormerDevice& f : list)
     if (f.device_id == device_id) return;
-  list.push_back(FormerDevice{device_id, own});
+  list.push_back(FormerDevice{device_id, own, until_epoch});
 }
 }  // namespace
 
@@ -30,13 +32,16 @@ void move_pair_to_new_partner(Keystore& keystore, const RelayPair& relay,
   PairRecord& pair = *keystore.mutable_pair();
   // Re-verifying the same device (after a failed attempt) changes no partner.
   if (pair.partner_device_id != relay.partner_device_id)
-    add_former(pair.former_devices, pair.partner_device_id, false);
+    add_former(pair.former_devices, pair.partner_device_id, false, epoch);
   pair.partner_device_id = relay.partner_device_id;
   pair.partner_identity_key = outcome.peer_identity_key;
   pair.pair_root_key = outcome.pair_root_key.clone();
   pair.epoch_keys.insert_or_assign(epoch, epoch_key_from_root(outcome.pair_root_key, epoch));
   pair.current_epoch = epoch;
   pair.paired_at_ms = unix_ms();
+  // The new device never wrote before: nothing of it under an older key is genuine.
+  pair.replacement_epoch = epoch;
+  pair.partner_min_epoch = epoch;
 }
 
 bool holds_backup_of(const Keystore& keystore, const std::string& pair_id) {
@@ -44,40 +49,47 @@ bool holds_backup_of(const Keystore& keystore, const std::string& pair_id) {
   return parse_backup_contents(keystore.restored_backup().view()).pair_id == pair_id;
 }
 
+std::optional<std::string> backup_refusal(const Keystore& keystore, const RelayPair& relay,
+                                          const std::string& peer_identity_key,
+                                          const std::string& server_id) {
+  const BackupContents b = parse_backup_contents(keystore.restored_backup().view());
+  if (b.pair_id != relay.pair_id) return "the restored backup belongs to another pair";
+  if (!b.partner_identity_key.empty() && b.partner_identity_key != peer_identity_key)
+    return "the device you are pairing with is not the partner named in your backup (its "
+           "identity key differs); if your partner also changed devices since the backup was "
+           "made, this backup cannot be used";
+  if (!b.server_id.empty() && b.server_id != server_id)
+    return "the restored backup is of a pair on another server";
+  return std::nullopt;
+}
+
 PairRecord pair_from_restored_backup(const Keystore& keystore, const RelayPair& relay,
                                      const PairingOutcome& outcome, uint32_t epoch,
                                      const std::string& server_id) {
+  if (auto why = backup_refusal(keystore, relay, outcome.peer_identity_key, server_id))
+    throw Error(Errc::kBackupRefused, *why);
+  if (epoch < 2) throw Error(Errc::kBackupRefused, "the partner opened an impossible epoch");
   BackupContents b = parse_backup_contents(keystore.restored_backup().view());
-  if (b.pair_id != relay.pair_id)
-    throw Error(Errc::kBackupRefused, "the restored backup belongs to another pair");
-  if (!b.partner_identity_key.empty() && b.partner_identity_key != outcome.peer_identity_key)
-    throw Error(Errc::kBackupRefused,
-                "the device you paired with is not the partner named in your backup (its "
-                "identity key differs). If your partner also changed devices since the backup "
-                "was made, this backup cannot be used");
-  if (!b.server_id.empty() && b.server_id != server_id)
-    throw Error(Errc::kBackupRefused, "the restored backup is of a pair on another server");
-  if (epoch < 2 || b.epoch_keys.contains(epoch))
-    throw Error(Errc::kBackupRefused,
-                "the partner's device opened epoch " + std::to_string(epoch) +
-                    ", which the backup already holds: it has keys this device was never told "
-                    "about; ask your partner to sync (`mend log`) and run `mend pair --replace` "
-                    "again");
   PairRecord r;
   r.pair_id = relay.pair_id;
   r.partner_device_id = relay.partner_device_id;
   r.partner_identity_key = outcome.peer_identity_key;
   r.pair_root_key = outcome.pair_root_key.clone();
   r.epoch_keys = std::move(b.epoch_keys);
-  r.epoch_keys.emplace(epoch, epoch_key_from_root(outcome.pair_root_key, epoch));
+  // The partner chose `epoch` above every epoch of the pair's history; a key the
+  // backup holds for it was never announced there, so the new one takes its place.
+  r.epoch_keys.insert_or_assign(epoch, epoch_key_from_root(outcome.pair_root_key, epoch));
   r.current_epoch = epoch;
   r.paired_at_ms = unix_ms();
   r.server_id = server_id;
   r.former_devices = std::move(b.former_devices);
   // The device that made the backup, and the one the relay replaced (usually the
   // same), were this person's.
-  add_former(r.former_devices, b.device_id, true);
-  add_former(r.former_devices, relay.replaced_device_id, true);
+  add_former(r.former_devices, b.device_id, true, epoch);
+  add_former(r.former_devices, relay.replaced_device_id, true, epoch);
+  // The partner's earlier messages come with the history; its newer ones use `epoch`
+  // or later (partner_min_epoch rises once the history has been read).
+  r.replacement_epoch = epoch;
   std::erase_if(r.former_devices, [&](const FormerDevice& f) {
     return f.device_id == keystore.identity().device_id() || f.device_id == r.partner_device_id;
   });

@@ -5,6 +5,7 @@
 // Private to the library.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "mend/client/keystore.h"
@@ -17,7 +18,7 @@ struct RelayPair {
   std::string pair_id;
   std::string partner_device_id;
   std::string partner_public_key;
-  std::string replaced_device_id;  // set on a replacement (may be lost on a resume)
+  std::string replaced_device_id;  // set on a replacement
 };
 
 // The remaining partner's choice of the first epoch after the replacement: the next
@@ -30,9 +31,16 @@ uint32_t replacement_epoch(const Keystore& keystore, const std::string& new_part
 void move_pair_to_new_partner(Keystore& keystore, const RelayPair& relay,
                               const PairingOutcome& outcome, uint32_t epoch);
 
-// New device: the pair record from the restored backup, checked against the relay and
-// the verified partner. Throws Error(kBackupRefused) if the backup belongs to another
-// pair or another partner, or already holds `epoch`. Saves nothing.
+// New device: why the restored backup cannot serve this replacement (another pair, a
+// partner identity key other than the one revealed, another server), or nullopt.
+// Checked before the words are shown, so that a refusal never follows the partner's
+// commit.
+std::optional<std::string> backup_refusal(const Keystore& keystore, const RelayPair& relay,
+                                          const std::string& peer_identity_key,
+                                          const std::string& server_id);
+
+// New device: the pair record from the restored backup, checked as above (throws
+// Error(kBackupRefused)), with `epoch` derived from the new pair root key. Saves nothing.
 PairRecord pair_from_restored_backup(const Keystore& keystore, const RelayPair& relay,
                                      const PairingOutcome& outcome, uint32_t epoch,
                                      const std::string& server_id);

@@ -25,6 +25,7 @@ SecretBytes PairingState::serialize() const {
   msg.set_nonce(nonce_);
   msg.set_commitment(commitment_);
   msg.set_replacement(replacement_);
+  msg.set_replaced_device_id(replaced_device_id_);
   if (in_person()) msg.set_in_person_secret(in_person_secret_.data(), in_person_secret_.size());
   if (has_peer_reveal()) {
     msg.set_peer_ephemeral_public_key(peer_.ephemeral_public_key);
@@ -75,6 +76,7 @@ PairingState PairingState::parse(std::string_view serialized) {
       s.accept_reveal(PairingReveal{msg.peer_ephemeral_public_key(), msg.peer_nonce(),
                                     msg.peer_identity_key()});
     s.replacement_ = msg.replacement();
+    s.replaced_device_id_ = msg.replaced_device_id();
     if (!in_person.empty()) s.set_in_person_secret(std::move(in_person));
     return s;
   } catch (const std::invalid_argument& e) {

@@ -28,10 +28,15 @@ void Receiver::report(uint64_t sequence, std::string kind, std::string detail) {
   problems_.push_back(std::move(p));
 }
 
+const FormerDevice* Receiver::former(std::string_view device_id) const {
+  for (const FormerDevice& f : context_.former_devices)
+    if (f.device_id == device_id) return &f;
+  return nullptr;
+}
+
 std::optional<bool> Receiver::author_of(std::string_view device_id) const {
   if (device_id == context_.partner_device_id) return false;
-  for (const FormerDevice& f : context_.former_devices)
-    if (f.device_id == device_id) return f.own;
+  if (const FormerDevice* f = former(device_id)) return f->own;
   return std::nullopt;
 }
 
@@ -59,6 +64,28 @@ bool Receiver::open(const DeliveredEvent& e, Opened& out) {
   if (h.kind() != (ephemeral ? v1::ENVELOPE_KIND_EPHEMERAL : v1::ENVELOPE_KIND_STORED) ||
       h.client_message_id().size() != kClientMessageIdBytes) {
     report(e.sequence, "malformed", "the envelope kind or client message id is wrong");
+    return false;
+  }
+  // A replaced device never held the key its replacement opened, nor any later one,
+  // and has no live messages any more; the current partner device does not go back
+  // to a key from before its device change. Whoever writes like that holds old keys
+  // (the lost device's?) and is not the verified partner.
+  const FormerDevice* gone = former(e.sender_device_id);
+  if (gone && ephemeral) {
+    report(e.sequence, "wrong-sender", "a live message from a device the pair replaced");
+    return false;
+  }
+  if (gone && gone->until_epoch != 0 && h.epoch() >= gone->until_epoch) {
+    report(e.sequence, "stale-epoch",
+           "a message in the name of a replaced device under epoch " + std::to_string(h.epoch()) +
+               ", a key that device never had");
+    return false;
+  }
+  if (!gone && h.epoch() < context_.partner_min_epoch) {
+    report(e.sequence, "stale-epoch",
+           "a message in the partner's name under epoch " + std::to_string(h.epoch()) +
+               ", older than the key it has used since the device change: someone with old "
+               "keys (the lost device?) is writing in its name");
     return false;
   }
   auto key = context_.epoch_keys->find(h.epoch());
@@ -105,6 +132,9 @@ bool Receiver::open(const DeliveredEvent& e, Opened& out) {
     else if (out.new_epoch < 2)
       why = "a key update for epoch " + std::to_string(out.new_epoch) +
             ", which only the pairing sets";
+    else if (gone && gone->until_epoch != 0 && out.new_epoch >= gone->until_epoch)
+      why = "a key update for epoch " + std::to_string(out.new_epoch) +
+            " from a replaced device, past its replacement";
     else if (held != context_.epoch_keys->end() && !held->second.equals(out.new_key.view()))
       why = "a second, different key for epoch " + std::to_string(out.new_epoch);
     if (!why.empty()) {

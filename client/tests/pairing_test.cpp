@@ -320,7 +320,7 @@ TEST(PairingLink, RoundTripsAndRefusesDamage) {
   EXPECT_EQ(parsed->code, "17-citrus-reef");
   EXPECT_TRUE(parsed->secret.equals(secret.view()));
   EXPECT_FALSE(parse_pairing_link("17-citrus-reef")) << "a plain code is not a link";
-  for (const std::string bad :
+  for (const std::string& bad :
        {link.substr(0, link.size() - 1), link + "0",
         std::string("mend-pair:/") + std::string(64, 'a'), link.substr(0, link.size() - 2) + "zz"})
     expect_error([&] { parse_pairing_link(bad); }, Errc::kPairingCodeRefused);

@@ -33,13 +33,14 @@ struct FakePartner {
     return make_content(c.SerializeAsString(), counter_value, previous_hash, epoch);
   }
   DeliveredEvent make_content(const std::string& plain, uint64_t counter_value,
-                              std::string previous_hash, uint32_t epoch = 1) {
+                              std::string previous_hash, uint32_t epoch = 1,
+                              bool ephemeral = false) {
     v1::EnvelopeHeader h;
     h.set_pair_id(pair_id);
     h.set_sender_device_id(device_id);
     h.set_sender_counter(counter_value);
     h.set_epoch(epoch);
-    h.set_kind(v1::ENVELOPE_KIND_STORED);
+    h.set_kind(ephemeral ? v1::ENVELOPE_KIND_EPHEMERAL : v1::ENVELOPE_KIND_STORED);
     h.set_client_message_id(random_bytes(16));
     h.set_padded_length(static_cast<uint32_t>(padded_length(plain.size())));
     h.set_previous_hash(previous_hash);
@@ -48,7 +49,7 @@ struct FakePartner {
     e.header = h.SerializeAsString();
     e.ciphertext = seal_envelope(plain, e.header, epoch_key, counter_value);
     e.sender_device_id = device_id;
-    e.sequence = ++sequence;
+    e.sequence = ephemeral ? 0 : ++sequence;
     e.stored_at_ms = 1;
     return e;
   }
@@ -57,6 +58,12 @@ struct FakePartner {
     DeliveredEvent e = make(text, ++counter, last_hash);
     last_hash = envelope_hash(e.header, e.ciphertext);
     return e;
+  }
+  DeliveredEvent live(const std::string& text) {
+    v1::content::Content c;
+    c.set_schema_version(1);
+    c.mutable_text()->set_body(text);
+    return make_content(c.SerializeAsString(), 0, {}, 1, true);
   }
   DeliveredEvent next_key_update(uint32_t epoch, const std::string& key) {
     v1::content::Content c;
@@ -241,7 +248,7 @@ class KeyUpdateTest : public ReceiverTest {
   void SetUp() override {
     ReceiverTest::SetUp();
     ReceiveContext ctx{
-        partner.pair_id, partner.device_id, &keys, {}, [this](uint32_t epoch, SecretBytes key) {
+        partner.pair_id, partner.device_id, &keys, {}, 0, [this](uint32_t epoch, SecretBytes key) {
           added.push_back(epoch);
           keys.emplace(epoch, std::move(key));
         }};
@@ -335,14 +342,24 @@ namespace {
 class FormerDeviceTest : public ReceiverTest {
  protected:
   FakePartner old_device;  // same pair and key, another device id
-  void use_former(bool own) {
+  std::vector<uint32_t> added;
+  // The replacement opened epoch 5 (held here, and known to whoever holds old keys too
+  // for the sake of the test); `min_epoch` is the partner's floor.
+  void use_former(bool own, uint32_t min_epoch = 0) {
     old_device.pair_id = partner.pair_id;
     old_device.epoch_key = partner.epoch_key.clone();
-    rx = std::make_unique<Receiver>(
-        *store,
-        ReceiveContext{
-            partner.pair_id, partner.device_id, &keys, {FormerDevice{old_device.device_id, own}}},
-        0ms);
+    keys.emplace(5, partner.epoch_key.clone());
+    rx = std::make_unique<Receiver>(*store,
+                                    ReceiveContext{partner.pair_id,
+                                                   partner.device_id,
+                                                   &keys,
+                                                   {FormerDevice{old_device.device_id, own, 5}},
+                                                   min_epoch,
+                                                   [this](uint32_t epoch, SecretBytes key) {
+                                                     added.push_back(epoch);
+                                                     keys.emplace(epoch, std::move(key));
+                                                   }},
+                                    0ms);
   }
   DeliveredEvent after(FakePartner& from, const std::string& text, uint64_t sequence) {
     DeliveredEvent e = from.next(text);
@@ -380,6 +397,37 @@ TEST_F(FormerDeviceTest, AReplayOnAFormerChainIsStillAReplay) {
   first.sequence = 2;
   rx->on_event(first);
   EXPECT_EQ(only_problem(), "replay");
+}
+
+// Someone holding the lost device's keys, with the relay's help, writing after the
+// replacement: every way in is refused and reported.
+TEST_F(FormerDeviceTest, AReplacedDeviceCannotAnnounceAKeyPastItsReplacement) {
+  use_former(false);
+  rx->on_event(old_device.next_key_update(1000, random_bytes(32)));
+  EXPECT_EQ(only_problem(), "bad-content");
+  EXPECT_TRUE(added.empty());
+  EXPECT_FALSE(keys.contains(1000));
+}
+
+TEST_F(FormerDeviceTest, AReplacedDeviceCannotWriteUnderTheNewKeys) {
+  use_former(false);
+  rx->on_event(old_device.make("after I was replaced", 1, {}, 5));
+  EXPECT_EQ(only_problem(), "stale-epoch");
+}
+
+TEST_F(FormerDeviceTest, TheNewPartnerDeviceCannotBeImpersonatedWithOldKeys) {
+  use_former(false, 5);
+  rx->on_event(partner.make("forged with epoch 1", 1, {}, 1));
+  EXPECT_EQ(only_problem(), "stale-epoch");
+  rx->on_event(partner.make("genuine", 1, {}, 5));
+  EXPECT_EQ(texts(), std::vector<std::string>{"genuine"});
+}
+
+TEST_F(FormerDeviceTest, AReplacedDeviceSendsNoLiveMessages) {
+  use_former(false);
+  rx->on_event(old_device.live("I'm online"));
+  EXPECT_EQ(only_problem(), "wrong-sender");
+  EXPECT_EQ(rx->ephemeral_accepted(), 0u);
 }
 
 TEST_F(FormerDeviceTest, AnUnlistedDeviceIsStillRefused) {

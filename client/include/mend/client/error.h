@@ -54,9 +54,12 @@ class Error : public std::runtime_error {
  public:
   explicit Error(Errc code, const std::string& detail = {});
   Errc code() const { return code_; }
+  // The detail alone, without the summary (to pass the error on under the same code).
+  const std::string& detail() const { return detail_; }
 
  private:
   Errc code_;
+  std::string detail_;
 };
 
 // A value or the Error that prevented it. Used where a failure is an expected

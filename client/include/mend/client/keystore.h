@@ -29,8 +29,9 @@ struct PwhashLimits {
 // A device that left the pair when it was replaced (docs/CLIENT-CRYPTO.md, "Replacing
 // a device"). Its messages stay in the history, each sender on its own chain.
 struct FormerDevice {
-  std::string device_id;  // 16 bytes
-  bool own = false;       // one of this person's earlier devices (else the partner's)
+  std::string device_id;     // 16 bytes
+  bool own = false;          // one of this person's earlier devices (else the partner's)
+  uint32_t until_epoch = 0;  // the epoch opened when it was replaced (0: unknown)
 
   bool operator==(const FormerDevice&) const = default;
 };
@@ -46,6 +47,11 @@ struct PairRecord {
   uint64_t paired_at_ms = 0;
   std::string server_id;                     // 16 bytes: the relay the pair lives on
   std::vector<FormerDevice> former_devices;  // oldest first
+  uint32_t replacement_epoch = 0;            // the epoch the latest replacement opened (0: none)
+  // The current partner device may not write under an older epoch: the new device, at
+  // once (on the remaining device); the remaining device, once the new one has read the
+  // history written before the replacement.
+  uint32_t partner_min_epoch = 0;
 };
 
 // The device's encrypted keystore file: identity keys, pair state and a pairing in

@@ -77,6 +77,9 @@ class PairingState {
   // state; not part of the transcript).
   bool replacement() const { return replacement_; }
   void set_replacement(bool r) { replacement_ = r; }
+  // The device a replacement removes, as the relay's Paired frame named it.
+  const std::string& replaced_device_id() const { return replaced_device_id_; }
+  void set_replaced_device_id(std::string id) { replaced_device_id_ = std::move(id); }
   // In-person pairing (docs/CLIENT-CRYPTO.md, "In-person pairing"): a 32-byte secret
   // that the initiator shows as a QR code or link and the joiner reads, mixed into K.
   // The confirmations then prove that both hold it, so no words need comparing.
@@ -123,6 +126,7 @@ class PairingState {
   std::string commitment_;  // initiator: received (empty until then); joiner: own
   PairingReveal peer_;      // empty fields until the peer revealed
   bool replacement_ = false;
+  std::string replaced_device_id_;
   SecretBytes in_person_secret_;  // empty: words are compared
 };
 

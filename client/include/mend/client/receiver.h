@@ -31,6 +31,8 @@ struct ReceiveContext {
   // Devices the pair replaced: their messages (from the history) are accepted, each
   // on its own counter chain, and stored as this person's (own) or the partner's.
   std::vector<FormerDevice> former_devices{};
+  // The current partner device may not write under an older epoch (PairRecord).
+  uint32_t partner_min_epoch = 0;
   // Called with a new history key the partner sent (epoch rotation), once its message
   // is accepted in order; the caller adds it to the keystore (and so to epoch_keys).
   std::function<void(uint32_t epoch, SecretBytes key)> on_key_update{};
@@ -48,6 +50,8 @@ struct ReceiveContext {
 //                   (or a device the pair replaced)
 //   wrong-pair      the header names another pair
 //   unknown-epoch   no history key for the header's epoch
+//   stale-epoch     a replaced device writing under (or announcing) a key from after its
+//                   replacement, or the partner under a key from before its device change
 //   authentication  the AEAD tag fails: header or ciphertext altered, or wrong key
 //   bad-content     authentic, but the padding or content does not parse, or a key
 //                   update for epoch 1 or for an epoch held with another key
@@ -83,6 +87,7 @@ class Receiver {
   void report(uint64_t sequence, std::string kind, std::string detail);
   // nullopt: not a sender of this pair; else whether it writes as this person.
   std::optional<bool> author_of(std::string_view device_id) const;
+  const FormerDevice* former(std::string_view device_id) const;
   // Stateless checks (header, sender, keys, AEAD, content); false if reported.
   bool open(const DeliveredEvent& e, Opened& out);
   void accept_in_order(const DeliveredEvent& e, Opened& o, bool after_gap);
