@@ -54,16 +54,36 @@ TEST_F(HistoryStoreTest, AVersionOneFileIsUpgradedWithEveryMessage) {
     // The version-1 layout, as an earlier mend wrote it.
     HistoryStore fresh(path, key, pair_id);
     fresh.add_incoming({1, 10, partner, false, 1}, envelope(partner, 1), "p1", "from partner");
-    fresh.add_outgoing(me, 1, envelope(me, 1), "m1", "from me");
+    fresh.add_incoming({2, 11, partner, false, 2}, envelope(partner, 2), "p2", "deleted later");
+    fresh.mark_deleted(2);
+    fresh.add_outgoing(me, 1, envelope(me, 1), "m1", "from me");  // never acknowledged
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  // The literal version-1 schema (mend before device replacement), filled with the rows.
   const char* downgrade = R"(
-    CREATE TABLE old AS SELECT pair_id, sequence, from_me, sender_counter, client_message_id,
+    CREATE TABLE v1 (
+      pair_id BLOB NOT NULL,
+      sequence INTEGER,
+      from_me INTEGER NOT NULL,
+      sender_counter INTEGER NOT NULL,
+      client_message_id BLOB NOT NULL,
+      stored_at_ms INTEGER NOT NULL DEFAULT 0,
+      created_at_ms INTEGER NOT NULL,
+      header BLOB NOT NULL,
+      ciphertext BLOB NOT NULL,
+      envelope_hash BLOB NOT NULL,
+      text BLOB,
+      state INTEGER NOT NULL,
+      kind INTEGER NOT NULL DEFAULT 0,
+      UNIQUE (pair_id, from_me, client_message_id),
+      UNIQUE (pair_id, from_me, sender_counter)
+    );
+    INSERT INTO v1 SELECT pair_id, sequence, from_me, sender_counter, client_message_id,
       stored_at_ms, created_at_ms, header, ciphertext, envelope_hash, text, state, kind
       FROM messages;
     DROP TABLE messages;
-    ALTER TABLE old RENAME TO messages;
+    ALTER TABLE v1 RENAME TO messages;
     CREATE UNIQUE INDEX messages_by_sequence ON messages (pair_id, sequence);
     PRAGMA user_version = 1;)";
   ASSERT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, nullptr), SQLITE_OK)
@@ -72,11 +92,13 @@ TEST_F(HistoryStoreTest, AVersionOneFileIsUpgradedWithEveryMessage) {
 
   HistoryStore upgraded(path, key, pair_id);
   const auto msgs = upgraded.messages();
-  ASSERT_EQ(msgs.size(), 2u);
+  ASSERT_EQ(msgs.size(), 3u);
   EXPECT_EQ(msgs[0].text, "from partner");
-  EXPECT_EQ(msgs[1].text, "from me");
-  EXPECT_TRUE(msgs[1].from_me);
-  EXPECT_EQ(upgraded.chain_head(partner).hash, "p1");
+  EXPECT_EQ(msgs[1].state, StoredMessage::State::kDeleted);
+  EXPECT_EQ(msgs[1].text, "");
+  EXPECT_EQ(msgs[2].text, "from me");
+  EXPECT_TRUE(msgs[2].from_me);
+  EXPECT_EQ(upgraded.chain_head(partner).counter, 2u);
   EXPECT_EQ(upgraded.chain_head(me).hash, "m1");
   EXPECT_EQ(upgraded.pending_outgoing().size(), 1u);
 }

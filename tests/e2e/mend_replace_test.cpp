@@ -171,6 +171,31 @@ TEST_F(ReplaceTest, AReplacementSurvivesARestartOfTheRemainingDeviceWithTheSameW
             (std::vector<std::string>{"before", "after"}));
 }
 
+// The new device stops mid-way (killed while the words are shown); meanwhile the
+// attempt fails on A. A's next code starts a new attempt on N, not a resumed one.
+TEST_F(ReplaceTest, TheNewDeviceTakesANewCodeAfterAnInterruptedAttempt) {
+  init("a");
+  init("b");
+  ASSERT_EQ(pair().a.exit_code, 0);
+  ASSERT_EQ(mend("b", {"send", "before"}).exit_code, 0);
+  restore("n", backup_of("b"));
+  MendCli a(args("a", {"pair", "--replace", "--confirm-sas", "-", "--timeout", "30"}), env());
+  const std::string code = json_string(a.read_line(30s), "code");
+  auto n = std::make_unique<MendCli>(
+      args("n", {"join", code, "--confirm-sas", "-", "--timeout", "30"}), env());
+  json_string(a.read_line(20s), "words");
+  const std::string old_words = json_string(n->read_line(20s), "words");
+  n.reset();                                              // N dies with the words on screen
+  a.write_line("abacus acrobat admiral airship alcove");  // and A's user says no
+  EXPECT_EQ(a.wait(40s).exit_code, 7);
+
+  const PairingRun again = replace();
+  ASSERT_EQ(again.a.exit_code, 0) << again.a.err;
+  ASSERT_EQ(again.b.exit_code, 0) << again.b.err;
+  EXPECT_NE(again.words_b, old_words) << "a new attempt, new words";
+  EXPECT_EQ(json_strings(mend("n", {"log"}).out, "text"), std::vector<std::string>{"before"});
+}
+
 TEST_F(ReplaceTest, JoiningAReplacementWithoutARestoredBackupIsExplained) {
   init("a");
   init("b");
