@@ -108,7 +108,12 @@ TEST_F(KeystoreTest, CreateThenOpenGivesTheSameIdentity) {
 TEST_F(KeystoreTest, PairStateAndPendingPairingRoundTrip) {
   Keystore ks = create();
   const DeviceIdentity partner = DeviceIdentity::generate();
-  ks.set_pair(sample_pair(partner));
+  PairRecord record = sample_pair(partner);
+  record.former_devices = {FormerDevice{std::string(16, 'o'), true, 4},
+                           FormerDevice{std::string(16, 'p'), false, 6}};
+  record.replacement_epoch = 6;
+  record.partner_min_epoch = 6;
+  ks.set_pair(std::move(record));
   ks.set_pending_pairing(SecretBytes::copy_of("serialized pairing state"));
   ks.save();
   const Keystore opened = Keystore::open(path, kPassphrase);
@@ -124,6 +129,9 @@ TEST_F(KeystoreTest, PairStateAndPendingPairingRoundTrip) {
   EXPECT_TRUE(a.epoch_keys.at(2).equals(b.epoch_keys.at(2).view()));
   EXPECT_EQ(b.current_epoch, 2u);
   EXPECT_EQ(b.paired_at_ms, 1700000000000u);
+  EXPECT_EQ(b.former_devices, a.former_devices);
+  EXPECT_EQ(b.replacement_epoch, 6u);
+  EXPECT_EQ(b.partner_min_epoch, 6u);
   EXPECT_EQ(opened.pending_pairing().view(), "serialized pairing state");
 
   ks.clear_pair();
