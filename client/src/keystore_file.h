@@ -1,6 +1,6 @@
 #pragma once
 
-// The keystore file's binary layout (docs/CLIENT-CRYPTO.md, "Keystore file"):
+// The keystore file's binary layout (docs/PROTOCOL.md part II, "Keystore file"):
 //
 //   off  len  field
 //     0    6  magic "MENDKS"

@@ -20,7 +20,7 @@ struct PairingStateAccess {
 };
 
 namespace detail {
-// The fixed byte layout hashed into T (docs/CLIENT-CRYPTO.md); exposed for vectors.
+// The fixed byte layout hashed into T (docs/PROTOCOL.md part II); exposed for vectors.
 inline constexpr std::string_view kTranscriptLabel = "mend-pair-transcript-v1";
 inline constexpr std::string_view kCommitLabel = "mend-pair-commit";
 }  // namespace detail

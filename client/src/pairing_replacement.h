@@ -1,6 +1,6 @@
 #pragma once
 
-// The keystore side of replacing a device (docs/CLIENT-CRYPTO.md, "Replacing a
+// The keystore side of replacing a device (docs/PROTOCOL.md part II, "Replacing a
 // device"): what each of the two devices keeps once a replacement pairing verified.
 // Private to the library.
 

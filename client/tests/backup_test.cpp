@@ -1,4 +1,4 @@
-// The recovery code and the key backup blob (docs/CLIENT-CRYPTO.md, "Recovery code"
+// The recovery code and the key backup blob (docs/PROTOCOL.md part II, "Recovery code"
 // and "Key backup"). Each derivation runs Argon2id at 256 MiB, so these tests share
 // the keys of two codes instead of deriving them per test.
 

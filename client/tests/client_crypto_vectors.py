@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent check of the known-answer vectors in docs/CLIENT-CRYPTO.md.
+"""Independent check of the known-answer vectors in docs/PROTOCOL.md part II.
 
 Recomputes every vector from its fixed inputs with Python's hashlib (BLAKE2b with
 key, salt and personalisation) and, when PyNaCl is installed (Debian: python3-nacl),

@@ -10,7 +10,7 @@
 namespace mend::client {
 namespace {
 
-// The construction CRYPTO-NOTES.md and docs/CLIENT-CRYPTO.md promise to independent
+// The construction CRYPTO-NOTES.md and docs/PROTOCOL.md part II promise to independent
 // clients: BLAKE2b keyed with the key, salt = LE64(id) || 8 zero bytes,
 // personal = context || 8 zero bytes, empty message.
 std::string blake2b_equivalent(std::string_view key, uint64_t id, std::string_view ctx,

@@ -1,5 +1,5 @@
 // Known-answer vectors: fixed inputs -> exact bytes. The same values are written out
-// in docs/CLIENT-CRYPTO.md ("Test vectors") so that an independent implementation can
+// in docs/PROTOCOL.md part II ("Test vectors") so that an independent implementation can
 // check itself, and were verified independently with Python (hashlib.blake2b,
 // PyNaCl); see client/tests/client_crypto_vectors.py.
 
@@ -222,7 +222,7 @@ TEST(KnownAnswer, KeystorePassphraseKeys) {
 
 TEST(KnownAnswer, RecoveryCodeAndBackup) {
   // Entropy 00 01 .. 0f: the 18 words, the checksum, the Argon2id-based derivations
-  // and a blob with a fixed nonce (docs/CLIENT-CRYPTO.md, "Test vectors").
+  // and a blob with a fixed nonce (docs/PROTOCOL.md part II, "Test vectors").
   const RecoveryCode code = RecoveryCode::from_entropy(seq(0x00, 16));
   EXPECT_EQ(to_hex(recovery_checksum(code.entropy().view())), "c7cb");
   EXPECT_EQ(code.text(),

@@ -12,7 +12,7 @@
 
 namespace mend::client {
 
-// The key backup (docs/CLIENT-CRYPTO.md, "Key backup"): the pair's history keys,
+// The key backup (docs/PROTOCOL.md part II, "Key backup"): the pair's history keys,
 // sealed under a key derived from the recovery code and stored on the relay under
 // backup_id with PutBackup. A new device fetches it with FetchBackup.
 //

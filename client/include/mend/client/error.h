@@ -39,8 +39,9 @@ enum class Errc {
   kAlreadyPaired = 51,       // this device already has a partner
   kPartnerKeyChanged = 52,   // the relay announces a partner key other than the verified one
   kPairEnded = 53,           // the pair was ended (by the partner, or on the relay)
-  kMessageRejected = 60,  // a received envelope failed a check (docs/CLIENT-CRYPTO.md, "Receiving")
-  kLocalStore = 61,       // the local history store could not be read or written
+  kMessageRejected =
+      60,            // a received envelope failed a check (docs/PROTOCOL.md part II, "Receiving")
+  kLocalStore = 61,  // the local history store could not be read or written
   kBadRecoveryCode = 70,  // the recovery code has an unknown word, a wrong length or checksum
   kBackupRefused = 71,    // the backup does not open with this code, or was altered
   kNoBackup = 72,         // the relay holds no backup for this recovery code

@@ -41,7 +41,7 @@ struct ChainHead {
   std::string hash;      // envelope_hash of that envelope; empty if none (or unknown)
 };
 
-// Something received that failed a check (docs/CLIENT-CRYPTO.md, "Receiving").
+// Something received that failed a check (docs/PROTOCOL.md part II, "Receiving").
 struct Problem {
   uint64_t at_ms = 0;
   uint64_t sequence = 0;

@@ -13,7 +13,7 @@ inline constexpr size_t kKdfContextBytes = 8;
 inline constexpr size_t kKdfSubkeyMinBytes = 16;
 inline constexpr size_t kKdfSubkeyMaxBytes = 64;
 
-// Every KDF context Mend uses, in one place so that docs/CLIENT-CRYPTO.md and the
+// Every KDF context Mend uses, in one place so that docs/PROTOCOL.md part II and the
 // code cannot drift apart. Each is exactly 8 bytes (libsodium's crypto_kdf context).
 namespace kdf_context {
 inline constexpr std::string_view kSas = "mendSAS_";       // id 1: short authentication string

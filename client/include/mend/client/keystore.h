@@ -26,7 +26,7 @@ struct PwhashLimits {
   static PwhashLimits interactive();
 };
 
-// A device that left the pair when it was replaced (docs/CLIENT-CRYPTO.md, "Replacing
+// A device that left the pair when it was replaced (docs/PROTOCOL.md part II, "Replacing
 // a device"). Its messages stay in the history, each sender on its own chain.
 struct FormerDevice {
   std::string device_id;     // 16 bytes
@@ -55,7 +55,7 @@ struct PairRecord {
 };
 
 // The device's encrypted keystore file: identity keys, pair state and a pairing in
-// progress, under a key derived from the passphrase (docs/CLIENT-CRYPTO.md).
+// progress, under a key derived from the passphrase (docs/PROTOCOL.md part II).
 //
 // Errors (all mend::client::Error):
 //   kWrongPassphrase      the file is intact and the passphrase does not open it

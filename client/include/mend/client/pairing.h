@@ -10,7 +10,7 @@
 namespace mend::client {
 
 // Commit-then-reveal pairing with a short authentication string (SAS), as
-// docs/CLIENT-CRYPTO.md ("Pairing") specifies byte by byte. No networking here: the
+// docs/PROTOCOL.md part II ("Pairing") specifies byte by byte. No networking here: the
 // caller carries commitment and reveals through the relay's PairingMessage frames
 // and saves serialize() after every step, so a restart resumes with the same
 // ephemeral key and nonce and the two screens keep showing the same words.
@@ -80,7 +80,7 @@ class PairingState {
   // The device a replacement removes, as the relay's Paired frame named it.
   const std::string& replaced_device_id() const { return replaced_device_id_; }
   void set_replaced_device_id(std::string id) { replaced_device_id_ = std::move(id); }
-  // In-person pairing (docs/CLIENT-CRYPTO.md, "In-person pairing"): a 32-byte secret
+  // In-person pairing (docs/PROTOCOL.md part II, "In-person pairing"): a 32-byte secret
   // that the initiator shows as a QR code or link and the joiner reads, mixed into K.
   // The confirmations then prove that both hold it, so no words need comparing.
   // Set it before outcome(); throws std::invalid_argument unless 32 bytes.

@@ -29,7 +29,7 @@ struct PairingOptions {
   std::chrono::milliseconds resend_interval{std::chrono::seconds(1)};
   // Initiator only (`mend pair --replace`): this paired device moves the pair from
   // the partner's lost device to whichever device redeems the code, keeping the
-  // pair's history (docs/CLIENT-CRYPTO.md, "Replacing a device").
+  // pair's history (docs/PROTOCOL.md part II, "Replacing a device").
   bool replace_partner = false;
   // In-person pairing: the 32-byte secret of the link (pairing_link.h). The initiator
   // makes it (SecretBytes::random) and shows the link; the joiner passes what it read.
@@ -38,7 +38,7 @@ struct PairingOptions {
 };
 
 // `mend pair` (initiator, asks the relay for a code) and `mend join CODE` (joiner).
-// The commit-then-reveal exchange of docs/CLIENT-CRYPTO.md runs over PairingMessage
+// The commit-then-reveal exchange of docs/PROTOCOL.md part II runs over PairingMessage
 // frames; the PairingState is saved in the keystore after every step, so running the
 // same command again after a crash resumes with the same keys and the same words.
 //

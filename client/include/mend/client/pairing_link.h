@@ -8,7 +8,7 @@
 
 namespace mend::client {
 
-// The in-person pairing link (docs/CLIENT-CRYPTO.md, "In-person pairing"), shown by
+// The in-person pairing link (docs/PROTOCOL.md part II, "In-person pairing"), shown by
 // `mend pair --in-person` as text and as a QR code:
 //
 //   mend-pair:<rendezvous code>/<in-person secret, 64 lower-case hex digits>

@@ -43,7 +43,7 @@ struct ReceiveContext {
 };
 
 // Checks every event the relay delivers before anything reaches the history
-// (docs/CLIENT-CRYPTO.md, "Receiving"). A failed check is never dropped silently:
+// (docs/PROTOCOL.md part II, "Receiving"). A failed check is never dropped silently:
 // it becomes a Problem, both returned and written to the store. The kinds:
 //   malformed       the header does not parse, or sizes/kind/padded length are wrong
 //   wrong-sender    the event or header names a device other than the verified partner

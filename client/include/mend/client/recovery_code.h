@@ -11,7 +11,7 @@ namespace mend::client {
 
 // The recovery code `mend backup` shows once: 16 random bytes (128 bits) and a
 // 2-byte checksum, written as 18 words of the SAS word list (one word per byte;
-// docs/CLIENT-CRYPTO.md, "Recovery code"). That list has 256 words with distinct
+// docs/PROTOCOL.md part II, "Recovery code"). That list has 256 words with distinct
 // three-letter prefixes, so a typed prefix of three letters is enough.
 inline constexpr size_t kRecoveryEntropyBytes = 16;
 inline constexpr size_t kRecoveryChecksumBytes = 2;
