@@ -177,6 +177,8 @@ void run_pairing(AppContext& ctx, const PairingFlags& flags, const std::string* 
   if (flags.replace) {
     ctx.say("Fetching the pair's history first, so that no key of the old device is missed...");
     sync_history(ks, *session, ctx);
+    // The leaving device's chain as held here closes it on both devices.
+    options.former_chain = ctx.open_history(ks)->chain_head(ks.pair()->partner_device_id);
   }
   if (code_or_link == nullptr)
     client::pair_as_initiator(*session, ks, cb, options);

@@ -70,6 +70,9 @@ std::string serialize(const BackupContents& c) {
     d->set_device_id(f.device_id);
     d->set_own(f.own);
     d->set_until_epoch(f.until_epoch);
+    d->set_closed(f.closed);
+    d->set_final_counter(f.final_counter);
+    d->set_final_hash(f.final_hash);
   }
   std::string out = m.SerializeAsString();
   wipe_contents(m);
@@ -102,7 +105,8 @@ BackupContents parse_contents(std::string_view bytes, Errc on_error) {
     c.created_at_ms = m.created_at_ms();
     for (const auto& f : m.former_devices()) {
       check(f.device_id(), 16, "former device id");
-      c.former_devices.push_back(FormerDevice{f.device_id(), f.own(), f.until_epoch()});
+      c.former_devices.push_back(FormerDevice{f.device_id(), f.own(), f.until_epoch(), f.closed(),
+                                              f.final_counter(), f.final_hash()});
     }
     wipe_contents(m);
     return c;

@@ -96,7 +96,8 @@ PairRecord pair_from_proto(const pb::Pair& p) {
   r.server_id = p.server_id();
   for (const auto& f : p.former_devices()) {
     if (f.device_id().size() != kDeviceIdBytes) damaged("a former device id has the wrong size");
-    r.former_devices.push_back(FormerDevice{f.device_id(), f.own(), f.until_epoch()});
+    r.former_devices.push_back(FormerDevice{f.device_id(), f.own(), f.until_epoch(), f.closed(),
+                                            f.final_counter(), f.final_hash()});
   }
   r.replacement_epoch = p.replacement_epoch();
   r.partner_min_epoch = p.partner_min_epoch();
@@ -121,6 +122,9 @@ void pair_to_proto(const PairRecord& r, pb::Pair& p) {
     d->set_device_id(f.device_id);
     d->set_own(f.own);
     d->set_until_epoch(f.until_epoch);
+    d->set_closed(f.closed);
+    d->set_final_counter(f.final_counter);
+    d->set_final_hash(f.final_hash);
   }
   p.set_replacement_epoch(r.replacement_epoch);
   p.set_partner_min_epoch(r.partner_min_epoch);

@@ -118,15 +118,21 @@ class Exchange {
 
     outbox_.push_back(
         ConfirmationMessage{detail::seal_confirmation(keystore_.identity(), outcome)});
-    uint32_t epoch = 0;  // a replacement's first epoch under the new root key
+    detail::EpochNotice notice;  // a replacement's first epoch under the new root key
     if (replacement && initiator) {
-      epoch = detail::replacement_epoch(keystore_, relay.partner_device_id);
-      outbox_.push_back(EpochNoticeMessage{detail::seal_epoch_notice(epoch, outcome)});
+      notice.epoch = detail::replacement_epoch(keystore_, relay.partner_device_id);
+      const std::string& leaving = keystore_.pair()->partner_device_id;
+      if (options_.former_chain && leaving != relay.partner_device_id) {
+        notice.former_device_id = leaving;
+        notice.final_counter = options_.former_chain->counter;
+        notice.final_hash = options_.former_chain->hash;
+      }
+      outbox_.push_back(EpochNoticeMessage{detail::seal_epoch_notice(notice, outcome)});
     }
     resend_all();
     const auto deadline = Clock::now() + options_.partner_timeout;
     bool confirmed = false;
-    while (!confirmed || (replacement && epoch == 0)) {
+    while (!confirmed || (replacement && notice.epoch == 0)) {
       PairingMessageBody m = next_message(deadline);
       if (auto* n = std::get_if<EpochNoticeMessage>(&m); n && replacement && !initiator) {
         const auto e = detail::open_epoch_notice(n->sealed_epoch, outcome);
@@ -134,7 +140,7 @@ class Exchange {
           fail(Errc::kSasMismatch,
                "the partner's device computed different keys (its epoch notice does not open)",
                true);
-        epoch = *e;
+        notice = *e;
       }
       auto* c = std::get_if<ConfirmationMessage>(&m);
       if (c == nullptr) continue;  // a repeated commitment or reveal: our reveal is resent anyway
@@ -153,11 +159,11 @@ class Exchange {
 
     if (replacement) {
       if (initiator) {
-        detail::move_pair_to_new_partner(keystore_, relay, outcome, epoch);
+        detail::move_pair_to_new_partner(keystore_, relay, outcome, notice);
       } else {
         PairRecord pair;
         try {
-          pair = detail::pair_from_restored_backup(keystore_, relay, outcome, epoch,
+          pair = detail::pair_from_restored_backup(keystore_, relay, outcome, notice,
                                                    session_.server_id());
         } catch (const Error& e) {
           fail(e.code(), e.detail(), true);

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "bytes.h"
 #include "mend/client/error.h"
 #include "mend/common/ids.h"
@@ -109,17 +111,42 @@ bool open_confirmation(std::string_view sealed, const PairingOutcome& outcome) {
                                      u8(outcome.peer_identity_key)) == 0;
 }
 
-std::string seal_epoch_notice(uint32_t epoch, const PairingOutcome& outcome) {
-  const std::string plain{static_cast<char>(epoch >> 24), static_cast<char>(epoch >> 16),
-                          static_cast<char>(epoch >> 8), static_cast<char>(epoch)};
+namespace {
+constexpr size_t kNoticeBytes = 4 + 16 + 8 + 32;
+
+void put_be(std::string& out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+uint64_t get_be(std::string_view in, size_t at, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(in[at + i]);
+  return v;
+}
+bool all_zero(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c == 0; });
+}
+}  // namespace
+
+std::string seal_epoch_notice(const EpochNotice& n, const PairingOutcome& outcome) {
+  std::string plain;
+  put_be(plain, n.epoch, 4);
+  plain += n.former_device_id.size() == 16 ? n.former_device_id : std::string(16, '\0');
+  put_be(plain, n.final_counter, 8);
+  plain += n.final_hash.size() == 32 ? n.final_hash : std::string(32, '\0');
   return seal_under_confirmation_key(plain, kEpochLabel, outcome);
 }
 
-std::optional<uint32_t> open_epoch_notice(std::string_view sealed, const PairingOutcome& outcome) {
-  const auto e = open_under_confirmation_key(sealed, 4, kEpochLabel, outcome);
-  if (!e) return std::nullopt;
-  const auto b = [&](size_t i) { return uint32_t{static_cast<unsigned char>((*e)[i])}; };
-  return (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
+std::optional<EpochNotice> open_epoch_notice(std::string_view sealed,
+                                             const PairingOutcome& outcome) {
+  const auto plain = open_under_confirmation_key(sealed, kNoticeBytes, kEpochLabel, outcome);
+  if (!plain) return std::nullopt;
+  const std::string_view p = *plain;
+  EpochNotice n;
+  n.epoch = static_cast<uint32_t>(get_be(p, 0, 4));
+  if (!all_zero(p.substr(4, 16))) n.former_device_id = std::string(p.substr(4, 16));
+  n.final_counter = get_be(p, 20, 8);
+  if (!all_zero(p.substr(28, 32))) n.final_hash = std::string(p.substr(28, 32));
+  return n;
 }
 
 }  // namespace mend::client::detail

@@ -41,11 +41,20 @@ std::string seal_confirmation(const DeviceIdentity& identity, const PairingOutco
 // same K) and the signature verifies under the partner's revealed identity key.
 bool open_confirmation(std::string_view sealed, const PairingOutcome& outcome);
 
-// Replacement pairings: the epoch the initiator opens under the new pair root key.
-// nonce (24) || XChaCha20-Poly1305-IETF(key = confirmation key,
-//   AD = "mend-pair-epoch-v1", message = epoch as 4 bytes big-endian).
-std::string seal_epoch_notice(uint32_t epoch, const PairingOutcome& outcome);
-// The epoch, or nullopt if it does not open under this side's confirmation key.
-std::optional<uint32_t> open_epoch_notice(std::string_view sealed, const PairingOutcome& outcome);
+// Replacement pairings, initiator -> joiner: the epoch it opens under the new pair
+// root key, and the chain of the device that leaves the pair as it held it.
+struct EpochNotice {
+  uint32_t epoch = 0;
+  std::string former_device_id{};  // 16 bytes; empty: the chain is not closed
+  uint64_t final_counter = 0;      // 0: that device wrote nothing
+  std::string final_hash{};        // 32 bytes, or empty if unknown (or nothing written)
+};
+// nonce (24) || XChaCha20-Poly1305-IETF(key = confirmation key, AD = "mend-pair-epoch-v1",
+//   message = epoch (4, BE) || former device id (16; zeros: not closed)
+//             || final counter (8, BE) || final hash (32; zeros: none)).
+std::string seal_epoch_notice(const EpochNotice& notice, const PairingOutcome& outcome);
+// nullopt if it does not open under this side's confirmation key.
+std::optional<EpochNotice> open_epoch_notice(std::string_view sealed,
+                                             const PairingOutcome& outcome);
 
 }  // namespace mend::client::detail

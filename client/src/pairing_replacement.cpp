@@ -18,6 +18,17 @@ void add_former(std::vector<FormerDevice>& list, const std::string& device_id, b
     if (f.device_id == device_id) return;
   list.push_back(FormerDevice{device_id, own, until_epoch});
 }
+// The leaving device's chain, as the remaining partner's device held it.
+void close_chain(std::vector<FormerDevice>& list, const EpochNotice& notice) {
+  if (notice.former_device_id.empty()) return;
+  for (FormerDevice& f : list) {
+    if (f.device_id != notice.former_device_id) continue;
+    f.closed = true;
+    f.final_counter = notice.final_counter;
+    f.final_hash = notice.final_hash;
+  }
+}
+
 }  // namespace
 
 uint32_t replacement_epoch(const Keystore& keystore, const std::string& new_partner_device_id) {
@@ -28,11 +39,13 @@ uint32_t replacement_epoch(const Keystore& keystore, const std::string& new_part
 }
 
 void move_pair_to_new_partner(Keystore& keystore, const RelayPair& relay,
-                              const PairingOutcome& outcome, uint32_t epoch) {
+                              const PairingOutcome& outcome, const EpochNotice& notice) {
+  const uint32_t epoch = notice.epoch;
   PairRecord& pair = *keystore.mutable_pair();
   // Re-verifying the same device (after a failed attempt) changes no partner.
   if (pair.partner_device_id != relay.partner_device_id)
     add_former(pair.former_devices, pair.partner_device_id, false, epoch);
+  close_chain(pair.former_devices, notice);
   pair.partner_device_id = relay.partner_device_id;
   pair.partner_identity_key = outcome.peer_identity_key;
   pair.pair_root_key = outcome.pair_root_key.clone();
@@ -64,8 +77,9 @@ std::optional<std::string> backup_refusal(const Keystore& keystore, const RelayP
 }
 
 PairRecord pair_from_restored_backup(const Keystore& keystore, const RelayPair& relay,
-                                     const PairingOutcome& outcome, uint32_t epoch,
+                                     const PairingOutcome& outcome, const EpochNotice& notice,
                                      const std::string& server_id) {
+  const uint32_t epoch = notice.epoch;
   if (auto why = backup_refusal(keystore, relay, outcome.peer_identity_key, server_id))
     throw Error(Errc::kBackupRefused, *why);
   if (epoch < 2) throw Error(Errc::kBackupRefused, "the partner opened an impossible epoch");
@@ -90,6 +104,7 @@ PairRecord pair_from_restored_backup(const Keystore& keystore, const RelayPair& 
   // The partner's earlier messages come with the history; its newer ones use `epoch`
   // or later (partner_min_epoch rises once the history has been read).
   r.replacement_epoch = epoch;
+  close_chain(r.former_devices, notice);
   std::erase_if(r.former_devices, [&](const FormerDevice& f) {
     return f.device_id == keystore.identity().device_id() || f.device_id == r.partner_device_id;
   });

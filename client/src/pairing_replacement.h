@@ -10,6 +10,7 @@
 
 #include "mend/client/keystore.h"
 #include "mend/client/pairing.h"
+#include "pairing_messages.h"
 
 namespace mend::client::detail {
 
@@ -26,10 +27,11 @@ struct RelayPair {
 uint32_t replacement_epoch(const Keystore& keystore, const std::string& new_partner_device_id);
 
 // Remaining partner: the verified pair moves to the new device. The old partner device
-// joins former_devices; the pair root key is the new pairing's; `epoch` (derived from
-// that root) becomes the sending epoch. Saves nothing.
+// joins former_devices (its chain closed as the notice says); the pair root key is the
+// new pairing's; the notice's epoch (derived from that root) becomes the sending epoch.
+// Saves nothing.
 void move_pair_to_new_partner(Keystore& keystore, const RelayPair& relay,
-                              const PairingOutcome& outcome, uint32_t epoch);
+                              const PairingOutcome& outcome, const EpochNotice& notice);
 
 // New device: why the restored backup cannot serve this replacement (another pair, a
 // partner identity key other than the one revealed, another server), or nullopt.
@@ -42,7 +44,7 @@ std::optional<std::string> backup_refusal(const Keystore& keystore, const RelayP
 // New device: the pair record from the restored backup, checked as above (throws
 // Error(kBackupRefused)), with `epoch` derived from the new pair root key. Saves nothing.
 PairRecord pair_from_restored_backup(const Keystore& keystore, const RelayPair& relay,
-                                     const PairingOutcome& outcome, uint32_t epoch,
+                                     const PairingOutcome& outcome, const EpochNotice& notice,
                                      const std::string& server_id);
 
 // Whether the keystore holds a restored backup of `pair_id`.

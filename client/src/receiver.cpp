@@ -194,6 +194,7 @@ void Receiver::on_event(const DeliveredEvent& e) {
       report(e.sequence, "wrong-sender", "a deleted message that is not the partner's");
       return;
     }
+    if (!within_closed_chain(e.sequence, e.sender_device_id, h.sender_counter(), nullptr)) return;
     // Nothing here is authenticated any more (no ciphertext): at least it must not
     // claim a counter already held.
     if (h.sender_counter() <= store_.chain_head(e.sender_device_id).counter) {
@@ -213,6 +214,7 @@ void Receiver::on_event(const DeliveredEvent& e) {
   if (!open(e, o)) return;
   const std::string& sender = e.sender_device_id;
   const uint64_t counter = o.header.sender_counter();
+  if (!within_closed_chain(e.sequence, sender, counter, &o.hash)) return;
   const ChainHead head = store_.chain_head(sender);
   const std::string whose = *from_me ? "your earlier device" : "the partner";
   if (counter <= head.counter) {
@@ -237,6 +239,27 @@ void Receiver::on_event(const DeliveredEvent& e) {
   }
   accept_in_order(e, o, false);
   drain(sender);
+}
+
+bool Receiver::within_closed_chain(uint64_t sequence, const std::string& sender, uint64_t counter,
+                                   const std::string* hash) {
+  const FormerDevice* f = former(sender);
+  if (f == nullptr || !f->closed) return true;
+  if (counter > f->final_counter) {
+    report(sequence, "replaced-device",
+           "message " + std::to_string(counter) +
+               " in the name of a replaced device, whose last "
+               "message before the replacement was " +
+               std::to_string(f->final_counter));
+    return false;
+  }
+  if (counter == f->final_counter && hash != nullptr && !f->final_hash.empty() &&
+      *hash != f->final_hash) {
+    report(sequence, "fork",
+           "a replaced device's last message is not the one the partner's device held");
+    return false;
+  }
+  return true;
 }
 
 bool Receiver::holding() const {

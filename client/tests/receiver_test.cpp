@@ -430,6 +430,34 @@ TEST_F(FormerDeviceTest, AReplacedDeviceSendsNoLiveMessages) {
   EXPECT_EQ(rx->ephemeral_accepted(), 0u);
 }
 
+// The remaining partner's device named the replaced device's last message (counter 2):
+// nothing past it, and nothing else in its place, is accepted.
+TEST_F(FormerDeviceTest, AClosedChainTakesNothingPastItsLastMessage) {
+  use_former(false);
+  DeliveredEvent one = after(old_device, "one", 1);
+  DeliveredEvent two = after(old_device, "two", 2);
+  FormerDevice closed{
+      old_device.device_id, false, 5, true, 2, envelope_hash(two.header, two.ciphertext)};
+  rx = std::make_unique<Receiver>(
+      *store, ReceiveContext{partner.pair_id, partner.device_id, &keys, {closed}}, 0ms);
+  rx->on_event(one);
+  rx->on_event(two);
+  EXPECT_TRUE(rx->problems().empty());
+  rx->on_event(after(old_device, "appended later with old keys", 3));
+  EXPECT_EQ(only_problem(), "replaced-device");
+}
+
+TEST_F(FormerDeviceTest, AClosedChainsLastMessageCannotBeSwapped) {
+  use_former(false);
+  DeliveredEvent one = after(old_device, "one", 1);
+  FormerDevice closed{old_device.device_id, false, 5, true, 2, std::string(32, 'x')};
+  rx = std::make_unique<Receiver>(
+      *store, ReceiveContext{partner.pair_id, partner.device_id, &keys, {closed}}, 0ms);
+  rx->on_event(one);
+  rx->on_event(after(old_device, "not the real last one", 2));
+  EXPECT_EQ(only_problem(), "fork");
+}
+
 TEST_F(FormerDeviceTest, AnUnlistedDeviceIsStillRefused) {
   // Without the replacement recorded, the old device is a stranger.
   rx->on_event(after(old_device, "who?", 1));

@@ -32,6 +32,11 @@ struct FormerDevice {
   std::string device_id;     // 16 bytes
   bool own = false;          // one of this person's earlier devices (else the partner's)
   uint32_t until_epoch = 0;  // the epoch opened when it was replaced (0: unknown)
+  // Its chain at the replacement, as the remaining partner's device held it (when
+  // `closed`): its last counter (0: none) and that message's envelope hash.
+  bool closed = false;
+  uint64_t final_counter = 0;
+  std::string final_hash{};
 
   bool operator==(const FormerDevice&) const = default;
 };

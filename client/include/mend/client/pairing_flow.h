@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
+#include "mend/client/history_store.h"
 #include "mend/client/keystore.h"
 #include "mend/client/pairing.h"
 #include "mend/client/session.h"
@@ -35,6 +37,10 @@ struct PairingOptions {
   // makes it (SecretBytes::random) and shows the link; the joiner passes what it read.
   // Empty: the partners compare words.
   SecretBytes in_person_secret{};
+  // Initiator of a replacement: the chain of the partner device that leaves the pair,
+  // as this device's history holds it (HistoryStore::chain_head). It closes that chain
+  // on both devices. Absent: the chain stays open (docs/PROTOCOL.md part II).
+  std::optional<ChainHead> former_chain{};
 };
 
 // `mend pair` (initiator, asks the relay for a code) and `mend join CODE` (joiner).

@@ -52,6 +52,8 @@ struct ReceiveContext {
 //   unknown-epoch   no history key for the header's epoch
 //   stale-epoch     a replaced device writing under (or announcing) a key from after its
 //                   replacement, or the partner under a key from before its device change
+//   replaced-device a replaced device's message past the last one it had written when
+//                   it was replaced
 //   authentication  the AEAD tag fails: header or ciphertext altered, or wrong key
 //   bad-content     authentic, but the padding or content does not parse, or a key
 //                   update for epoch 1 or for an epoch held with another key
@@ -88,6 +90,10 @@ class Receiver {
   // nullopt: not a sender of this pair; else whether it writes as this person.
   std::optional<bool> author_of(std::string_view device_id) const;
   const FormerDevice* former(std::string_view device_id) const;
+  // False (and reported) if `counter` lies past a replaced device's closed chain, or
+  // its last message differs from the one the notice named (`hash` null: unknown).
+  bool within_closed_chain(uint64_t sequence, const std::string& sender, uint64_t counter,
+                           const std::string* hash);
   // Stateless checks (header, sender, keys, AEAD, content); false if reported.
   bool open(const DeliveredEvent& e, Opened& out);
   void accept_in_order(const DeliveredEvent& e, Opened& o, bool after_gap);
