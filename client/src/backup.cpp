@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "bytes.h"
+#include "former_device_proto.h"
 #include "mend/client/error.h"
 #include "mend/client/kdf.h"
 #include "mend/common/sodium_init.h"
@@ -65,15 +66,7 @@ std::string serialize(const BackupContents& c) {
   m.set_current_epoch(c.current_epoch);
   m.set_server_id(c.server_id);
   m.set_created_at_ms(c.created_at_ms);
-  for (const FormerDevice& f : c.former_devices) {
-    auto* d = m.add_former_devices();
-    d->set_device_id(f.device_id);
-    d->set_own(f.own);
-    d->set_until_epoch(f.until_epoch);
-    d->set_closed(f.closed);
-    d->set_final_counter(f.final_counter);
-    d->set_final_hash(f.final_hash);
-  }
+  for (const FormerDevice& f : c.former_devices) detail::former_to_proto(f, m.add_former_devices());
   std::string out = m.SerializeAsString();
   wipe_contents(m);
   return out;
@@ -105,8 +98,7 @@ BackupContents parse_contents(std::string_view bytes, Errc on_error) {
     c.created_at_ms = m.created_at_ms();
     for (const auto& f : m.former_devices()) {
       check(f.device_id(), 16, "former device id");
-      c.former_devices.push_back(FormerDevice{f.device_id(), f.own(), f.until_epoch(), f.closed(),
-                                              f.final_counter(), f.final_hash()});
+      c.former_devices.push_back(detail::former_from_proto(f));
     }
     wipe_contents(m);
     return c;

@@ -9,6 +9,7 @@
 
 #include "atomic_file.h"
 #include "bytes.h"
+#include "former_device_proto.h"
 #include "keystore_file.h"
 #include "mend/client/error.h"
 #include "mend/client/kdf.h"
@@ -96,8 +97,7 @@ PairRecord pair_from_proto(const pb::Pair& p) {
   r.server_id = p.server_id();
   for (const auto& f : p.former_devices()) {
     if (f.device_id().size() != kDeviceIdBytes) damaged("a former device id has the wrong size");
-    r.former_devices.push_back(FormerDevice{f.device_id(), f.own(), f.until_epoch(), f.closed(),
-                                            f.final_counter(), f.final_hash()});
+    r.former_devices.push_back(detail::former_from_proto(f));
   }
   r.replacement_epoch = p.replacement_epoch();
   r.partner_min_epoch = p.partner_min_epoch();
@@ -117,15 +117,7 @@ void pair_to_proto(const PairRecord& r, pb::Pair& p) {
   p.set_current_epoch(r.current_epoch);
   p.set_paired_at_ms(r.paired_at_ms);
   p.set_server_id(r.server_id);
-  for (const FormerDevice& f : r.former_devices) {
-    pb::FormerDevice* d = p.add_former_devices();
-    d->set_device_id(f.device_id);
-    d->set_own(f.own);
-    d->set_until_epoch(f.until_epoch);
-    d->set_closed(f.closed);
-    d->set_final_counter(f.final_counter);
-    d->set_final_hash(f.final_hash);
-  }
+  for (const FormerDevice& f : r.former_devices) detail::former_to_proto(f, p.add_former_devices());
   p.set_replacement_epoch(r.replacement_epoch);
   p.set_partner_min_epoch(r.partner_min_epoch);
 }
