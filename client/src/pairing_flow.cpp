@@ -32,10 +32,8 @@ std::optional<PairingState> pending_state(const Keystore& keystore, PairingRole 
 }
 
 // A pair the relay knows but this device never verified can only be resumed with
-// the saved state of the same role.
-PairingState resume_or_refuse(Session& session, const Keystore& keystore, PairingRole role,
-                              RelayPair& relay) {
-  std::optional<PairingState> s = pending_state(keystore, role);
+// the saved state of the same role (`saved`, from pending_state()).
+PairingState resume_or_refuse(Session& session, std::optional<PairingState> s, RelayPair& relay) {
   if (!s)
     throw Error(Errc::kAlreadyPaired,
                 "the server has a pair for this device that was never verified here; run "
@@ -58,10 +56,6 @@ void refuse_if_paired(const Keystore& keystore) {
   if (keystore.pair())
     throw Error(Errc::kAlreadyPaired, "this device already has a partner; `mend unpair` first");
 }
-
-}  // namespace
-
-namespace {
 
 // Asks for a code and waits until the partner's device redeems it.
 PairingState await_redemption(Session& session, Keystore& keystore,
@@ -129,7 +123,8 @@ void pair_as_initiator(Session& session, Keystore& keystore, const PairingCallba
       state.emplace(std::move(*saved));
     }
   } else if (!a.pair_id.empty()) {
-    state.emplace(resume_or_refuse(session, keystore, PairingRole::kInitiator, relay));
+    state.emplace(
+        resume_or_refuse(session, pending_state(keystore, PairingRole::kInitiator), relay));
   }
   if (!state) state.emplace(await_redemption(session, keystore, callbacks, options, relay));
 
@@ -166,18 +161,18 @@ void pair_as_joiner(Session& session, Keystore& keystore, std::string_view code,
   const AuthenticatedEvent& a = session.authenticated();
   // A replacement that stopped half-way is not resumed with another code: the partner
   // asked for a new one, which starts a new attempt.
-  if (std::optional<PairingState> saved = pending_state(keystore, PairingRole::kJoiner);
-      saved && saved->replacement() && normalise_code(code) != saved->code()) {
+  std::optional<PairingState> saved = pending_state(keystore, PairingRole::kJoiner);
+  if (saved && saved->replacement() && normalise_code(code) != saved->code()) {
     keystore.clear_pending_pairing();
     keystore.save();
+    saved.reset();
   }
   // A device restored from a backup may still be in the pair on the relay after a
   // replacement that failed: it redeems the partner's new code again.
-  const bool retrying_replacement = !a.pair_id.empty() &&
-                                    detail::holds_backup_of(keystore, a.pair_id) &&
-                                    !pending_state(keystore, PairingRole::kJoiner);
+  const bool retrying_replacement =
+      !a.pair_id.empty() && !saved && detail::holds_backup_of(keystore, a.pair_id);
   if (!a.pair_id.empty() && !retrying_replacement) {
-    state.emplace(resume_or_refuse(session, keystore, PairingRole::kJoiner, relay));
+    state.emplace(resume_or_refuse(session, std::move(saved), relay));
     relay.replaced_device_id = state->replaced_device_id();
   } else {
     const PairedEvent p = session.redeem_pairing_code(code);

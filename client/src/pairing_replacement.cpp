@@ -62,10 +62,10 @@ bool holds_backup_of(const Keystore& keystore, const std::string& pair_id) {
   return parse_backup_contents(keystore.restored_backup().view()).pair_id == pair_id;
 }
 
-std::optional<std::string> backup_refusal(const Keystore& keystore, const RelayPair& relay,
-                                          const std::string& peer_identity_key,
-                                          const std::string& server_id) {
-  const BackupContents b = parse_backup_contents(keystore.restored_backup().view());
+namespace {
+std::optional<std::string> refusal_of(const BackupContents& b, const RelayPair& relay,
+                                      const std::string& peer_identity_key,
+                                      const std::string& server_id) {
   if (b.pair_id != relay.pair_id) return "the restored backup belongs to another pair";
   if (!b.partner_identity_key.empty() && b.partner_identity_key != peer_identity_key)
     return "the device you are pairing with is not the partner named in your backup (its "
@@ -75,15 +75,23 @@ std::optional<std::string> backup_refusal(const Keystore& keystore, const RelayP
     return "the restored backup is of a pair on another server";
   return std::nullopt;
 }
+}  // namespace
+
+std::optional<std::string> backup_refusal(const Keystore& keystore, const RelayPair& relay,
+                                          const std::string& peer_identity_key,
+                                          const std::string& server_id) {
+  return refusal_of(parse_backup_contents(keystore.restored_backup().view()), relay,
+                    peer_identity_key, server_id);
+}
 
 PairRecord pair_from_restored_backup(const Keystore& keystore, const RelayPair& relay,
                                      const PairingOutcome& outcome, const EpochNotice& notice,
                                      const std::string& server_id) {
   const uint32_t epoch = notice.epoch;
-  if (auto why = backup_refusal(keystore, relay, outcome.peer_identity_key, server_id))
+  BackupContents b = parse_backup_contents(keystore.restored_backup().view());
+  if (auto why = refusal_of(b, relay, outcome.peer_identity_key, server_id))
     throw Error(Errc::kBackupRefused, *why);
   if (epoch < 2) throw Error(Errc::kBackupRefused, "the partner opened an impossible epoch");
-  BackupContents b = parse_backup_contents(keystore.restored_backup().view());
   PairRecord r;
   r.pair_id = relay.pair_id;
   r.partner_device_id = relay.partner_device_id;

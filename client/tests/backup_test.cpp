@@ -13,14 +13,12 @@
 #include "mend/client/recovery_code.h"
 #include "mend/client/sas.h"
 
+#include "test_bytes.h"
+
 namespace mend::client {
 namespace {
 
-std::string seq(unsigned char first, size_t n) {
-  std::string s(n, '\0');
-  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>(first + i);
-  return s;
-}
+using test::seq;
 
 Errc error_of(const std::function<void()>& f) {
   try {

@@ -22,15 +22,12 @@
 #include "mend/v1/wire.pb.h"
 #include "pairing_internal.h"
 
+#include "test_bytes.h"
+
 namespace mend::client {
 namespace {
 
-// `n` bytes first, first+1, ... (mod 256).
-std::string seq(unsigned char first, size_t n) {
-  std::string s(n, '\0');
-  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>(first + i);
-  return s;
-}
+using test::seq;
 const unsigned char* u8(const std::string& s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
