@@ -57,8 +57,11 @@ int main(int argc, char** argv) {
                  "envelope ciphertext bytes (at least 8: a timestamp)")
       ->capture_default_str()
       ->check(CLI::Range(8, 65536));
-  app.add_option("--inflight", load.inflight, "messages in flight per sending device")
+  app.add_option("--inflight", load.inflight,
+                 "messages in flight per sending device; phases 1 and 2 run once per value "
+                 "(comma-separated) and compare the peaks")
       ->capture_default_str()
+      ->delimiter(',')
       ->check(CLI::Range(1, 4096));
   app.add_option("--duration", load.duration_s, "seconds per measured phase")
       ->capture_default_str()
@@ -115,8 +118,10 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "phase 1: bare echo...\n");
   attempt("phase 1 (echo)", [&] {
     ServerProcess server("mend-echo", echo, {});
-    res.echo = run_echo(load, server);
-    print_echo(out, load, *res.echo);
+    for (int k : load.inflight) {
+      res.echo_runs.push_back(run_echo(load, k, server));
+      print_echo(out, load, res.echo_runs.back());
+    }
     server.stop();
     show_log(server);
   });
@@ -127,11 +132,13 @@ int main(int argc, char** argv) {
     ServerProcess server("mendd", mendd, mendd_args(durability));
     {
       RelayFleet fleet(load, server);
-      res.relay = fleet.throughput();
-      print_relay(out, load, durability, *res.relay);
-      if (res.relay->ok && res.relay->rate > 0) {
-        std::fprintf(stderr, "phase 3: latency at %.0f msg/s...\n", res.relay->rate / 2);
-        res.latency = fleet.latency(res.relay->rate / 2);
+      for (int k : load.inflight) {
+        res.relay_runs.push_back(fleet.throughput(k));
+        print_relay(out, load, durability, res.relay_runs.back());
+      }
+      if (const ThroughputResult* peak = res.relay(); peak && peak->rate > 0) {
+        std::fprintf(stderr, "phase 3: latency at %.0f msg/s...\n", peak->rate / 2);
+        res.latency = fleet.latency(peak->rate / 2);
         print_latency(out, *res.latency);
       }
     }  // the devices disconnect before mendd is asked to stop
@@ -162,8 +169,13 @@ int main(int argc, char** argv) {
 
   // A measurement that misses a bar is still a measurement; only a phase that
   // could not run, or lost messages, makes this a failed run.
-  const bool broken = !res.broken.empty() || (res.echo && !res.echo->ok) ||
-                      (res.relay && !res.relay->ok) || (res.latency && !res.latency->ok) ||
+  auto any_failed = [](const std::vector<ThroughputResult>& runs) {
+    for (const auto& r : runs)
+      if (!r.ok) return true;
+    return false;
+  };
+  const bool broken = !res.broken.empty() || any_failed(res.echo_runs) ||
+                      any_failed(res.relay_runs) || (res.latency && !res.latency->ok) ||
                       (res.memory && !res.memory->ok);
   return broken ? 1 : 0;
 }

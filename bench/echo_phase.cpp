@@ -74,8 +74,9 @@ class EchoPeer final : public Connection::Handler {
 
 }  // namespace
 
-ThroughputResult run_echo(const LoadSettings& s, const ServerProcess& echo) {
+ThroughputResult run_echo(const LoadSettings& s, int inflight, const ServerProcess& echo) {
   ThroughputResult r;
+  r.inflight = inflight;
   Loop loop;
   EchoRun run(s);
   std::vector<std::unique_ptr<EchoPeer>> peers;
@@ -100,7 +101,7 @@ ThroughputResult run_echo(const LoadSettings& s, const ServerProcess& echo) {
                                           std::chrono::duration<double>(s.duration_s));
   run.sending = true;
   for (auto& p : peers)
-    for (int k = 0; k < s.inflight; ++k) p->send();
+    for (int k = 0; k < inflight; ++k) p->send();
   loop.run_until(failed, run.window_start);
   CpuMeter meter(echo.pid());
   loop.run_until(failed, run.window_end);

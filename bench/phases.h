@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
@@ -17,7 +18,13 @@ namespace mend::bench {
 struct LoadSettings {
   int connections = 64;  // echo connections, or devices (two per pair)
   size_t payload_bytes = 256;
-  int inflight = 16;  // per connection / per sending device
+  // Messages in flight per connection / sending device. Phases 1 and 2 run
+  // once for each value, and each server's peak is the best of its runs;
+  // phase 3 uses the largest as every device's window.
+  std::vector<int> inflight = {16, 32, 64};
+  int max_inflight() const {
+    return inflight.empty() ? 1 : *std::max_element(inflight.begin(), inflight.end());
+  }
   double warmup_s = 1;
   double duration_s = 5;
 };
@@ -60,6 +67,7 @@ class StorageMeter {
 
 struct ThroughputResult {
   bool ok = false;
+  int inflight = 0;  // messages in flight per connection in this run
   double rate = 0;  // completed messages per second in the window
   uint64_t counted = 0;
   double seconds = 0;
@@ -94,7 +102,15 @@ struct MemoryResult {
 };
 
 // Phase 1: a closed loop of `inflight` messages per connection against mend-echo.
-ThroughputResult run_echo(const LoadSettings& s, const ServerProcess& echo);
+ThroughputResult run_echo(const LoadSettings& s, int inflight, const ServerProcess& echo);
+
+// The run with the highest rate among those that completed, or nullptr.
+inline const ThroughputResult* peak_of(const std::vector<ThroughputResult>& runs) {
+  const ThroughputResult* best = nullptr;
+  for (const auto& r : runs)
+    if (r.ok && (!best || r.rate > best->rate)) best = &r;
+  return best;
+}
 
 // Phases 2 and 3 share one set of paired, subscribed devices.
 class RelayFleet {
@@ -103,7 +119,7 @@ class RelayFleet {
   RelayFleet(const LoadSettings& s, const ServerProcess& mendd);
   ~RelayFleet();
   // Phase 2: each device keeps `inflight` stored messages unacknowledged.
-  ThroughputResult throughput();
+  ThroughputResult throughput(int inflight);
   // Phase 3: all devices together send `rate` messages per second, paced.
   LatencyResult latency(double rate);
 

@@ -154,16 +154,17 @@ RelayFleet::RelayFleet(const LoadSettings& s, const ServerProcess& mendd)
 
 RelayFleet::~RelayFleet() = default;
 
-ThroughputResult RelayFleet::throughput() {
+ThroughputResult RelayFleet::throughput(int inflight) {
   Impl& f = *impl_;
   ThroughputResult r;
+  r.inflight = inflight;
   f.counted = 0;
   f.closed_loop = true;
   f.sending = true;
   f.record_latency = false;
   f.set_window(f.s.warmup_s);
   for (auto& d : f.devices)
-    for (int k = 0; k < f.s.inflight; ++k) d->send_stored(now_ns());
+    for (int k = 0; k < inflight; ++k) d->send_stored(now_ns());
   auto failed = [&] { return f.failed(); };
   f.loop.run_until(failed, f.window_start);
   CpuMeter meter(f.server);
@@ -213,7 +214,7 @@ LatencyResult RelayFleet::latency(double rate) {
       Device* d = nullptr;
       for (size_t tries = 0; tries < n && !d; ++tries, next = (next + 1) % n)
         if (f.devices[next]->state() == Device::State::ready &&
-            f.devices[next]->unacked() < static_cast<uint32_t>(f.s.inflight))
+            f.devices[next]->unacked() < static_cast<uint32_t>(f.s.max_inflight()))
           d = f.devices[next].get();
       if (!d) {
         ++backlog_ticks;  // every window is full: the server is behind the schedule

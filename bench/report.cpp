@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -119,11 +120,24 @@ std::string json_problems(const Problems& p) {
 }
 
 std::string json_throughput(const ThroughputResult& t) {
-  return "{\"ok\": " + std::string(t.ok ? "true" : "false") + ", \"msg_per_s\": " + num(t.rate) +
+  return "{\"ok\": " + std::string(t.ok ? "true" : "false") +
+         ", \"inflight\": " + std::to_string(t.inflight) + ", \"msg_per_s\": " + num(t.rate) +
          ", \"counted\": " + std::to_string(t.counted) + ", \"seconds\": " + num(t.seconds) +
          ", \"message_bytes\": " + std::to_string(t.message_bytes) +
          ", \"cpu\": " + json_cpu(t.cpu) + ", \"storage\": " + json_storage(t.storage) + ", " +
          json_problems(t.problems) + "}";
+}
+
+std::string json_runs(const std::vector<ThroughputResult>& runs) {
+  std::string s = "[";
+  for (size_t i = 0; i < runs.size(); ++i) s += (i ? ", " : "") + json_throughput(runs[i]);
+  return s + "]";
+}
+
+std::string json_ints(const std::vector<int>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + "]";
 }
 
 }  // namespace
@@ -131,7 +145,7 @@ std::string json_throughput(const ThroughputResult& t) {
 void print_echo(FILE* out, const LoadSettings& s, const ThroughputResult& r) {
   std::fprintf(
       out, "== phase 1: bare echo (mend-echo; %d connections x %d in flight; %zu-byte messages)\n",
-      s.connections, s.inflight, r.message_bytes);
+      s.connections, r.inflight, r.message_bytes);
   std::fprintf(out, "   echoed:    %llu in %.1f s = %.0f msg/s\n",
                static_cast<unsigned long long>(r.counted), r.seconds, r.rate);
   std::fprintf(out, "   cpu:       %s\n", cpu_line(r.cpu, "mend-echo").c_str());
@@ -144,7 +158,7 @@ void print_relay(FILE* out, const LoadSettings& s, const std::string& durability
                "== phase 2: relay throughput (mendd --durability %s; %d devices = %d pairs, all "
                "subscribed; %d stored messages in flight per device; %zu-byte payloads, "
                "%zu-byte Send frames)\n",
-               durability.c_str(), s.connections, s.connections / 2, s.inflight, s.payload_bytes,
+               durability.c_str(), s.connections, s.connections / 2, r.inflight, s.payload_bytes,
                r.message_bytes);
   std::fprintf(out, "   delivered: %llu in %.1f s = %.0f msg/s\n",
                static_cast<unsigned long long>(r.counted), r.seconds, r.rate);
@@ -180,49 +194,67 @@ void print_memory(FILE* out, const MemoryResult& r) {
   print_problems(out, r.problems);
 }
 
+void print_sweep(FILE* out, const Results& r) {
+  std::fprintf(out, "%-28s%12s %12s %7s\n", "in flight per device:", "echo msg/s", "relay msg/s",
+               "ratio");
+  for (size_t i = 0; i < std::max(r.echo_runs.size(), r.relay_runs.size()); ++i) {
+    const ThroughputResult* e = i < r.echo_runs.size() ? &r.echo_runs[i] : nullptr;
+    const ThroughputResult* l = i < r.relay_runs.size() ? &r.relay_runs[i] : nullptr;
+    auto rate = [](const ThroughputResult* t) {
+      return !t ? std::string("n/a") : !t->ok ? std::string("failed") : std::to_string(std::lround(t->rate));
+    };
+    const std::string ratio = e && l && e->ok && l->ok && e->rate > 0 ? ms(l->rate / e->rate) : "";
+    std::fprintf(out, "  %-26d%12s %12s %7s\n", e ? e->inflight : l->inflight, rate(e).c_str(),
+                 rate(l).c_str(), ratio.c_str());
+  }
+}
+
 void print_summary(FILE* out, const Results& r) {
-  std::fprintf(
-      out,
-      "\n== summary (%d cores; %d devices, %zu-byte payloads, %d in flight, %.0f s per phase)\n",
-      r.cores, r.load.connections, r.load.payload_bytes, r.load.inflight, r.load.duration_s);
-  const bool have_rates = r.relay && r.echo && r.relay->ok && r.echo->ok && r.echo->rate > 0;
-  const std::string relay_label = "relay (durable, " + r.durability + "):";
-  if (r.relay)
-    std::fprintf(out, "%-25s%.0f msg/s\n", relay_label.c_str(), r.relay->rate);
+  std::fprintf(out, "\n== summary (%d cores; %d devices, %zu-byte payloads, %.0f s per phase)\n",
+               r.cores, r.load.connections, r.load.payload_bytes, r.load.duration_s);
+  print_sweep(out, r);
+  const ThroughputResult* echo = r.echo();
+  const ThroughputResult* relay = r.relay();
+  const bool have_rates = relay && echo && echo->rate > 0;
+  const std::string relay_label = "relay peak (durable, " + r.durability + "):";
+  if (relay)
+    std::fprintf(out, "%-28s%.0f msg/s (%d in flight)\n", relay_label.c_str(), relay->rate,
+                 relay->inflight);
   else
-    std::fprintf(out, "%-25sn/a\n", relay_label.c_str());
-  if (r.echo)
-    std::fprintf(out, "%-25s%.0f msg/s\n", "bare echo:", r.echo->rate);
+    std::fprintf(out, "%-28sn/a\n", relay_label.c_str());
+  if (echo)
+    std::fprintf(out, "%-28s%.0f msg/s (%d in flight)\n", "bare echo peak:", echo->rate,
+                 echo->inflight);
   else
-    std::fprintf(out, "%-25sn/a\n", "bare echo:");
+    std::fprintf(out, "%-28sn/a\n", "bare echo peak:");
   if (have_rates) {
-    const double ratio = r.relay->rate / r.echo->rate;
-    std::fprintf(out, "%-25s%.2f   (bar >= %.1f)  %s\n", "ratio:", ratio, kRatioBar,
+    const double ratio = relay->rate / echo->rate;
+    std::fprintf(out, "%-28s%.2f   (bar >= %.1f)  %s\n", "ratio:", ratio, kRatioBar,
                  verdict(ratio >= kRatioBar));
   } else {
-    std::fprintf(out, "%-25sn/a   (bar >= %.1f)  FAIL (a throughput phase did not complete)\n",
+    std::fprintf(out, "%-28sn/a   (bar >= %.1f)  FAIL (a throughput phase did not complete)\n",
                  "ratio:", kRatioBar);
   }
   if (r.latency && !r.latency->sorted_ms.empty()) {
     const auto& l = *r.latency;
     const std::string label =
         "latency @ " + std::to_string(std::lround(l.achieved_rate)) + " msg/s:";
-    std::fprintf(out, "%-25sp50 %s ms  p99 %s ms  p99.9 %s ms   (bar p99 < %.0f ms)  %s%s\n",
+    std::fprintf(out, "%-28sp50 %s ms  p99 %s ms  p99.9 %s ms   (bar p99 < %.0f ms)  %s%s\n",
                  label.c_str(), ms(l.p50).c_str(), ms(l.p99).c_str(), ms(l.p999).c_str(), kP99BarMs,
                  verdict(l.ok && l.p99 < kP99BarMs), l.ok ? "" : " (messages were lost)");
   } else {
-    std::fprintf(out, "%-25sn/a   (bar p99 < %.0f ms)  FAIL (the phase did not run)\n",
+    std::fprintf(out, "%-28sn/a   (bar p99 < %.0f ms)  FAIL (the phase did not run)\n",
                  "latency:", kP99BarMs);
   }
   if (r.memory && r.memory->authenticated > 0) {
     const auto& m = *r.memory;
     std::fprintf(out,
-                 "%-25s%.1f KiB per authenticated connection at %d   (bar <= %.0f KiB)  %s%s\n",
+                 "%-28s%.1f KiB per authenticated connection at %d   (bar <= %.0f KiB)  %s%s\n",
                  "idle connection RSS:", m.kib_per_connection, m.authenticated, kIdleKibBar,
                  verdict(m.ok && m.kib_per_connection <= kIdleKibBar),
                  m.ok ? "" : " (not every connection was open)");
   } else {
-    std::fprintf(out, "%-25s%s   (bar <= %.0f KiB)\n", "idle connection RSS:",
+    std::fprintf(out, "%-28s%s   (bar <= %.0f KiB)\n", "idle connection RSS:",
                  r.idle_connections == 0 ? "skipped (--idle-connections 0)" : "n/a  FAIL",
                  kIdleKibBar);
   }
@@ -233,15 +265,19 @@ std::string to_json(const Results& r) {
   std::string j = "{\n";
   j += "  \"settings\": {\"devices\": " + std::to_string(r.load.connections) +
        ", \"payload_bytes\": " + std::to_string(r.load.payload_bytes) +
-       ", \"inflight\": " + std::to_string(r.load.inflight) +
+       ", \"inflight\": " + json_ints(r.load.inflight) +
        ", \"duration_s\": " + num(r.load.duration_s) + ", \"warmup_s\": " + num(r.load.warmup_s) +
        ", \"idle_connections\": " + std::to_string(r.idle_connections) +
        ", \"durability\": " + json_string(r.durability) +
        ", \"cores\": " + std::to_string(r.cores) + "},\n";
-  j += "  \"echo\": " + (r.echo ? json_throughput(*r.echo) : "null") + ",\n";
-  j += "  \"relay\": " + (r.relay ? json_throughput(*r.relay) : "null") + ",\n";
-  const bool ratio = r.relay && r.echo && r.echo->rate > 0;
-  j += "  \"ratio\": " + (ratio ? num(r.relay->rate / r.echo->rate) : "null") +
+  const ThroughputResult* echo = r.echo();
+  const ThroughputResult* relay = r.relay();
+  j += "  \"echo_runs\": " + json_runs(r.echo_runs) + ",\n";
+  j += "  \"relay_runs\": " + json_runs(r.relay_runs) + ",\n";
+  j += "  \"echo\": " + (echo ? json_throughput(*echo) : "null") + ",\n";
+  j += "  \"relay\": " + (relay ? json_throughput(*relay) : "null") + ",\n";
+  const bool ratio = relay && echo && echo->rate > 0;
+  j += "  \"ratio\": " + (ratio ? num(relay->rate / echo->rate) : "null") +
        ", \"ratio_bar\": " + num(kRatioBar) + ",\n";
   if (r.latency) {
     const auto& l = *r.latency;

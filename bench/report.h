@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "phases.h"
 
@@ -20,7 +21,13 @@ struct Results {
   int idle_connections = 0;
   std::string durability;
   int cores = 0;
-  std::optional<ThroughputResult> echo, relay;
+  // Phases 1 and 2, one run per in-flight value, in the order they ran. The
+  // ratio compares the two servers' peaks: the echo is at its peak with few
+  // messages in flight (it saturates the cores), while every relayed message
+  // waits for a group commit, so the relay needs more in flight to reach its.
+  std::vector<ThroughputResult> echo_runs, relay_runs;
+  const ThroughputResult* echo() const { return peak_of(echo_runs); }
+  const ThroughputResult* relay() const { return peak_of(relay_runs); }
   std::optional<LatencyResult> latency;
   std::optional<MemoryResult> memory;
   std::string broken;  // why a phase could not run, if one could not
