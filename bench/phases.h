@@ -48,8 +48,8 @@ struct StorageStats {
   // mendd_relay_seconds in the window: stored Sends relayed, and the smallest
   // histogram bound below which 50% / 99% of them were (-1: beyond the last bound).
   double relayed = 0, relay_p50_bound = -1, relay_p99_bound = -1;
-  double seconds = 0;   // the window
-  IoCounters io;        // what mendd read and wrote in the window (/proc/PID/io)
+  double seconds = 0;  // the window
+  IoCounters io;       // what mendd read and wrote in the window (/proc/PID/io)
 };
 // Snapshot at the start of a window; finish() computes the differences.
 class StorageMeter {
@@ -68,7 +68,7 @@ class StorageMeter {
 struct ThroughputResult {
   bool ok = false;
   int inflight = 0;  // messages in flight per connection in this run
-  double rate = 0;  // completed messages per second in the window
+  double rate = 0;   // completed messages per second in the window
   uint64_t counted = 0;
   double seconds = 0;
   size_t message_bytes = 0;  // WebSocket payload of one Send frame

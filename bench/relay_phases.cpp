@@ -59,7 +59,8 @@ StorageStats StorageMeter::finish() const {
   static const char* const kBounds[] = {"0.0005", "0.001", "0.002", "0.003", "0.004", "0.005",
                                         "0.0075", "0.01",  "0.015", "0.025", "0.05",  "0.25"};
   for (const char* le : kBounds) {
-    const double below = delta(("mendd_relay_seconds_bucket{le=\"" + std::string(le) + "\"}").c_str());
+    const double below =
+        delta(("mendd_relay_seconds_bucket{le=\"" + std::string(le) + "\"}").c_str());
     if (st.relayed <= 0 || below < 0) break;
     if (st.relay_p50_bound < 0 && below >= 0.5 * st.relayed) st.relay_p50_bound = std::stod(le);
     if (st.relay_p99_bound < 0 && below >= 0.99 * st.relayed) st.relay_p99_bound = std::stod(le);

@@ -57,8 +57,9 @@ void print_storage(FILE* out, const StorageStats& st) {
     return b < 0 ? std::string("> 250 ms") : "<= " + ms(1000 * b) + " ms";
   };
   if (st.relayed > 0)
-    std::fprintf(out, "   in mendd:  p50 %s, p99 %s from handling a Send to queueing its ack and delivery\n",
-                 bound(st.relay_p50_bound).c_str(), bound(st.relay_p99_bound).c_str());
+    std::fprintf(
+        out, "   in mendd:  p50 %s, p99 %s from handling a Send to queueing its ack and delivery\n",
+        bound(st.relay_p50_bound).c_str(), bound(st.relay_p99_bound).c_str());
   // rchar and wchar include the sockets; the storage share is what exceeds them.
   if (st.writes > 0 && st.io.write_bytes >= 0)
     std::fprintf(out,
@@ -76,8 +77,9 @@ std::string json_storage(const StorageStats& st) {
          ", \"commits_over_5ms\": " + num(st.over_5ms) +
          ", \"commits_over_10ms\": " + num(st.over_10ms) +
          ", \"commits_over_25ms\": " + num(st.over_25ms) + ", \"seconds\": " + num(st.seconds) +
-         ", \"relayed\": " + num(st.relayed) + ", \"relay_p50_bound_s\": " +
-         num(st.relay_p50_bound) + ", \"relay_p99_bound_s\": " + num(st.relay_p99_bound) +
+         ", \"relayed\": " + num(st.relayed) +
+         ", \"relay_p50_bound_s\": " + num(st.relay_p50_bound) +
+         ", \"relay_p99_bound_s\": " + num(st.relay_p99_bound) +
          ", \"rchar\": " + num(st.io.rchar) + ", \"wchar\": " + num(st.io.wchar) +
          ", \"write_bytes\": " + num(st.io.write_bytes) + "}";
 }
@@ -201,7 +203,9 @@ void print_sweep(FILE* out, const Results& r) {
     const ThroughputResult* e = i < r.echo_runs.size() ? &r.echo_runs[i] : nullptr;
     const ThroughputResult* l = i < r.relay_runs.size() ? &r.relay_runs[i] : nullptr;
     auto rate = [](const ThroughputResult* t) {
-      return !t ? std::string("n/a") : !t->ok ? std::string("failed") : std::to_string(std::lround(t->rate));
+      return !t       ? std::string("n/a")
+             : !t->ok ? std::string("failed")
+                      : std::to_string(std::lround(t->rate));
     };
     const std::string ratio = e && l && e->ok && l->ok && e->rate > 0 ? ms(l->rate / e->rate) : "";
     std::fprintf(out, "  %-26d%12s %12s %7s\n", e ? e->inflight : l->inflight, rate(e).c_str(),

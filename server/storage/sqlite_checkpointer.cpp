@@ -13,7 +13,8 @@ namespace mend::server::sqlite {
 
 namespace {
 constexpr auto kInterval = std::chrono::milliseconds(20);
-}
+constexpr auto kHurryInterval = std::chrono::milliseconds(2);
+}  // namespace
 
 Checkpointer::Checkpointer(const std::filesystem::path& file) {
   if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
@@ -62,12 +63,11 @@ void Checkpointer::restart_if_due(sqlite3* writer) {
     caught_up_.store(false, std::memory_order_relaxed);
     return;
   }
-  if (!caught_up_.exchange(false, std::memory_order_acq_rel) && frames <= 4 * kRestartFrames)
-    return;
+  if (!caught_up_.exchange(false, std::memory_order_acq_rel) && frames <= kForceFrames) return;
   // Copies what the background has not; the writer's next commit then starts
   // the WAL over. SQLITE_BUSY (the background is mid-checkpoint) just means later.
-  const int rc = sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                                           nullptr);
+  const int rc =
+      sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   if (rc == SQLITE_OK) wal_frames_.store(0, std::memory_order_relaxed);
 }
 
@@ -75,7 +75,8 @@ void Checkpointer::run() {
   pthread_setname_np(pthread_self(), "mendd-wal-ckpt");
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait_for(lock, kInterval, [this] { return stopping_; });
+    const bool hurry = wal_frames_.load(std::memory_order_relaxed) > kHurryFrames;
+    wake_.wait_for(lock, hurry ? kHurryInterval : kInterval, [this] { return stopping_; });
     if (stopping_) return;
     lock.unlock();
     // PASSIVE never blocks the writer: it copies what it can and lets the

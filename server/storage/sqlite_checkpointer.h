@@ -13,17 +13,20 @@ namespace mend::server::sqlite {
 // Keeps the WAL short without stalling the writer for long.
 //
 // A background thread with its own connection copies the WAL back into the
-// database with PASSIVE checkpoints, which never block the writer. Under steady
-// load they never quite catch up with its end, though, and SQLite restarts the
-// WAL at its beginning only when a write starts while every frame has been
-// copied; otherwise the WAL grows forever (and every page lookup in it gets
-// slower). So once the WAL is long, the writer finishes the job itself
-// (restart_if_due, between batches, after the batch's completions went out):
-// a PASSIVE checkpoint on its own connection, which nobody appends to
-// meanwhile, copies the rest and lets the next commit start the WAL over. It
-// waits until the background thread has just caught up, so that only the
-// frames of the last few commits are left to copy and sync; a WAL four times
-// the threshold is restarted regardless.
+// database with PASSIVE checkpoints, which never block the writer, every
+// kInterval. SQLite restarts the WAL at its beginning when a write starts
+// while every frame has been copied; under steady load, checkpoints 20 ms apart
+// never end between two commits, so the WAL would grow forever (and every page
+// lookup in it would get slower). Two remedies, cheapest first:
+// - past kHurryFrames the background checkpoints every kHurryInterval, until
+//   one checkpoint ends between two commits and the next commit restarts the
+//   WAL by itself (with mend-bench at full load: about every 100k frames);
+// - past kRestartFrames the writer finishes the job itself (restart_if_due,
+//   between batches, after the batch's completions went out) once the
+//   background has just caught up, or at once past kForceFrames: a PASSIVE
+//   checkpoint on its own connection copies the rest, and its next commit
+//   starts the WAL over. That stalls the writer for a copy and two flushes
+//   (4-10 ms measured, when it was the only remedy), so it is the last resort.
 class Checkpointer {
  public:
   explicit Checkpointer(const std::filesystem::path& file);
@@ -32,7 +35,9 @@ class Checkpointer {
   void watch(sqlite3* writer);
   // On the writer's thread, outside a transaction.
   void restart_if_due(sqlite3* writer);
-  static constexpr int kRestartFrames = 32 * 1024;
+  static constexpr int kRestartFrames = 96 * 1024;  // 96 MiB with 1 KiB pages
+  static constexpr int kHurryFrames = 64 * 1024;    // checkpoint every kHurryInterval past this
+  static constexpr int kForceFrames = 128 * 1024;   // restart at once past this
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
 
@@ -42,8 +47,8 @@ class Checkpointer {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::atomic<int> wal_frames_{0};       // after the writer's last commit
-  std::atomic<bool> caught_up_{false};   // the background just copied every frame it saw
+  std::atomic<int> wal_frames_{0};      // after the writer's last commit
+  std::atomic<bool> caught_up_{false};  // the background just copied every frame it saw
   std::thread thread_;
 };
 
