@@ -1,14 +1,9 @@
+#include "devices.h"
 #include "e2e.h"
 #include "stream.h"
 
 namespace mend::test {
 namespace {
-
-Device fresh(uint16_t port) {
-  Device d{Identity::generate(), TestClient::connect(port)};
-  d.conn->authenticate(d.id);
-  return d;
-}
 
 v1::ServerFrame put_backup(Device& d, const std::string& id, const std::string& blob) {
   auto f = d.conn->frame(d.next_request++);
@@ -134,13 +129,6 @@ TEST(DeviceReplacement, TheNewDeviceTakesTheLostOnesPlaceWithTheHistory) {
   unpaired_req.mutable_request_pairing_code()->set_replace_partner(true);
   x.conn->send(unpaired_req);
   EXPECT_EQ(x.conn->next().error().code(), v1::ERROR_CODE_NOT_PAIRED);
-}
-
-std::string replace_code(Device& d) {
-  auto req = d.conn->frame(d.next_request++);
-  req.mutable_request_pairing_code()->set_replace_partner(true);
-  d.conn->send(req);
-  return d.conn->expect(Body::kPairingCode).pairing_code().code();
 }
 
 // Both partners ask for a code to replace the other; the first redemption wins

@@ -1,3 +1,4 @@
+#include "devices.h"
 #include "e2e.h"
 
 #include <thread>
@@ -17,12 +18,6 @@ v1::ServerFrame redeem(Device& d, const std::string& code) {
   f.mutable_redeem_pairing_code()->set_code(code);
   d.conn->send(f);
   return d.conn->next();
-}
-
-Device fresh(uint16_t port) {
-  Device d{Identity::generate(), TestClient::connect(port)};
-  d.conn->authenticate(d.id);
-  return d;
 }
 
 TEST(Pairing, CodeBindsExactlyTwoDevices) {
