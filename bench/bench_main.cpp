@@ -135,8 +135,10 @@ int main(int argc, char** argv) {
       for (int k : load.inflight) {
         res.relay_runs.push_back(fleet.throughput(k));
         print_relay(out, load, durability, res.relay_runs.back());
+        if (!res.relay_runs.back().ok) break;  // the fleet is broken; its problem is printed
       }
-      if (const ThroughputResult* peak = res.relay(); peak && peak->rate > 0) {
+      if (const ThroughputResult* peak = res.relay();
+          peak && peak->rate > 0 && res.sweeps_complete()) {
         std::fprintf(stderr, "phase 3: latency at %.0f msg/s...\n", peak->rate / 2);
         res.latency = fleet.latency(peak->rate / 2);
         print_latency(out, *res.latency);

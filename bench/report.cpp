@@ -207,19 +207,21 @@ void print_sweep(FILE* out, const Results& r) {
              : !t->ok ? std::string("failed")
                       : std::to_string(std::lround(t->rate));
     };
-    const std::string ratio = e && l && e->ok && l->ok && e->rate > 0 ? ms(l->rate / e->rate) : "";
+    char ratio[16] = "";
+    if (e && l && e->ok && l->ok && e->rate > 0)
+      std::snprintf(ratio, sizeof ratio, "%.2f", l->rate / e->rate);
     std::fprintf(out, "  %-26d%12s %12s %7s\n", e ? e->inflight : l->inflight, rate(e).c_str(),
-                 rate(l).c_str(), ratio.c_str());
+                 rate(l).c_str(), ratio);
   }
 }
 
 void print_summary(FILE* out, const Results& r) {
-  std::fprintf(out, "\n== summary (%d cores; %d devices, %zu-byte payloads, %.0f s per phase)\n",
+  std::fprintf(out, "\n== summary (%d cores; %d devices, %zu-byte payloads, %g s per phase)\n",
                r.cores, r.load.connections, r.load.payload_bytes, r.load.duration_s);
   print_sweep(out, r);
   const ThroughputResult* echo = r.echo();
   const ThroughputResult* relay = r.relay();
-  const bool have_rates = relay && echo && echo->rate > 0;
+  const bool have_rates = relay && echo && echo->rate > 0 && r.sweeps_complete();
   const std::string relay_label = "relay peak (durable, " + r.durability + "):";
   if (relay)
     std::fprintf(out, "%-28s%.0f msg/s (%d in flight)\n", relay_label.c_str(), relay->rate,
@@ -236,9 +238,17 @@ void print_summary(FILE* out, const Results& r) {
     std::fprintf(out, "%-28s%.2f   (bar >= %.1f)  %s\n", "ratio:", ratio, kRatioBar,
                  verdict(ratio >= kRatioBar));
   } else {
-    std::fprintf(out, "%-28sn/a   (bar >= %.1f)  FAIL (a throughput phase did not complete)\n",
+    std::fprintf(out, "%-28sn/a   (bar >= %.1f)  FAIL (a throughput run did not complete)\n",
                  "ratio:", kRatioBar);
   }
+  // A peak at the largest in-flight value may not be the server's real peak.
+  if (have_rates)
+    for (const auto& [name, t] : {std::pair{"relay", relay}, std::pair{"echo", echo}})
+      if (t->inflight == r.load.max_inflight())
+        std::fprintf(out,
+                     "%-28sthe %s peaked at the largest in-flight value tried (%d); more in "
+                     "flight might give it more (--inflight)\n",
+                     "note:", name, t->inflight);
   if (r.latency && !r.latency->sorted_ms.empty()) {
     const auto& l = *r.latency;
     const std::string label =
@@ -266,7 +276,10 @@ void print_summary(FILE* out, const Results& r) {
 }
 
 std::string to_json(const Results& r) {
-  std::string j = "{\n";
+  // Version 2: the in-flight sweep (settings.inflight is a list; echo_runs and
+  // relay_runs hold every run; echo and relay are the peaks).
+  std::string j = "{\n  \"version\": 2,\n  \"complete\": " +
+                  std::string(r.sweeps_complete() ? "true" : "false") + ",\n";
   j += "  \"settings\": {\"devices\": " + std::to_string(r.load.connections) +
        ", \"payload_bytes\": " + std::to_string(r.load.payload_bytes) +
        ", \"inflight\": " + json_ints(r.load.inflight) +
@@ -280,7 +293,7 @@ std::string to_json(const Results& r) {
   j += "  \"relay_runs\": " + json_runs(r.relay_runs) + ",\n";
   j += "  \"echo\": " + (echo ? json_throughput(*echo) : "null") + ",\n";
   j += "  \"relay\": " + (relay ? json_throughput(*relay) : "null") + ",\n";
-  const bool ratio = relay && echo && echo->rate > 0;
+  const bool ratio = relay && echo && echo->rate > 0 && r.sweeps_complete();
   j += "  \"ratio\": " + (ratio ? num(relay->rate / echo->rate) : "null") +
        ", \"ratio_bar\": " + num(kRatioBar) + ",\n";
   if (r.latency) {

@@ -28,6 +28,17 @@ struct Results {
   std::vector<ThroughputResult> echo_runs, relay_runs;
   const ThroughputResult* echo() const { return peak_of(echo_runs); }
   const ThroughputResult* relay() const { return peak_of(relay_runs); }
+  // Every in-flight value ran in both phases and completed: only then is a
+  // peak a peak (a failed run must not leave a lower one standing in for it).
+  bool sweeps_complete() const {
+    auto all_ok = [&](const std::vector<ThroughputResult>& runs) {
+      if (runs.size() != load.inflight.size()) return false;
+      for (const auto& r : runs)
+        if (!r.ok) return false;
+      return true;
+    };
+    return all_ok(echo_runs) && all_ok(relay_runs);
+  }
   std::optional<LatencyResult> latency;
   std::optional<MemoryResult> memory;
   std::string broken;  // why a phase could not run, if one could not

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, build, and run the whole test suite:
-#   1. unit and end-to-end tests (RelWithDebInfo, gcc)
+#   1. unit and end-to-end tests (RelWithDebInfo, gcc), and a short mend-bench run (bench.smoke)
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. the server and end-to-end tests under ThreadSanitizer
 #   4. the frame parser under libFuzzer (clang-14), for a bounded time

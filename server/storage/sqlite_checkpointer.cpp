@@ -25,8 +25,12 @@ Checkpointer::Checkpointer(const std::filesystem::path& file) {
   sqlite3_busy_timeout(db_, 1000);
   // A connection that has not read the database does not know it is in WAL
   // mode, and its checkpoints silently do nothing (the WAL then grows forever).
+  // Its checkpoints must flush the database file before the WAL may restart
+  // (synchronous NORMAL or FULL do; OFF would not): said here, not left to
+  // SQLite's compile-time default.
   char* err = nullptr;
-  if (sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, &err) != SQLITE_OK) {
+  if (sqlite3_exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", nullptr, nullptr,
+                   &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
     sqlite3_close(db_);
@@ -74,17 +78,25 @@ void Checkpointer::restart_if_due(sqlite3* writer) {
 void Checkpointer::run() {
   pthread_setname_np(pthread_self(), "mendd-wal-ckpt");
   std::unique_lock lock(mutex_);
+  int frames_at_last_pass = -1;
   for (;;) {
-    const bool hurry = wal_frames_.load(std::memory_order_relaxed) > kHurryFrames;
+    // Hurry while a long WAL is still being written (it changed since the last
+    // checkpoint); an idle server's WAL needs one more checkpoint, not 500 a second.
+    const int frames = wal_frames_.load(std::memory_order_relaxed);
+    const bool hurry = frames > kHurryFrames && frames != frames_at_last_pass;
     wake_.wait_for(lock, hurry ? kHurryInterval : kInterval, [this] { return stopping_; });
     if (stopping_) return;
+    frames_at_last_pass = wal_frames_.load(std::memory_order_relaxed);
+    // Past kForceFrames the writer restarts the WAL itself; its PASSIVE
+    // checkpoint gives up at once (SQLITE_BUSY) while this one runs, so stand aside.
+    if (frames_at_last_pass > kForceFrames) continue;
     lock.unlock();
     // PASSIVE never blocks the writer: it copies what it can and lets the
     // writer restart the WAL from the beginning once everything is copied.
     int logged = 0, copied = 0;
     const int rc =
         sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &logged, &copied);
-    if (rc == SQLITE_OK && logged > kRestartFrames && copied == logged)
+    if (rc == SQLITE_OK && copied == logged && logged > kRestartFrames)
       caught_up_.store(true, std::memory_order_release);
     else if (rc != SQLITE_OK && rc != SQLITE_BUSY)
       spdlog::warn("storage: WAL checkpoint failed: {}", sqlite3_errmsg(db_));

@@ -18,15 +18,18 @@ namespace mend::server::sqlite {
 // while every frame has been copied; under steady load, checkpoints 20 ms apart
 // never end between two commits, so the WAL would grow forever (and every page
 // lookup in it would get slower). Two remedies, cheapest first:
-// - past kHurryFrames the background checkpoints every kHurryInterval, until
-//   one checkpoint ends between two commits and the next commit restarts the
-//   WAL by itself (with mend-bench at full load: about every 100k frames);
+// - past kHurryFrames the background checkpoints every kHurryInterval while
+//   commits keep coming, until one checkpoint ends between two commits and the
+//   next commit restarts the WAL by itself (with mend-bench at full load:
+//   about every 100k frames);
 // - past kRestartFrames the writer finishes the job itself (restart_if_due,
 //   between batches, after the batch's completions went out) once the
 //   background has just caught up, or at once past kForceFrames: a PASSIVE
 //   checkpoint on its own connection copies the rest, and its next commit
 //   starts the WAL over. That stalls the writer for a copy and two flushes
 //   (4-10 ms measured, when it was the only remedy), so it is the last resort.
+//   Past kForceFrames the background stands aside: the writer's PASSIVE
+//   checkpoint would give up (SQLITE_BUSY) while the background's runs.
 class Checkpointer {
  public:
   explicit Checkpointer(const std::filesystem::path& file);

@@ -136,7 +136,8 @@ TEST_F(SqliteStorageTest, WalIsCheckpointedAndKeptBounded) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const auto file = dir.path / "mendd.sqlite3";
   EXPECT_GT(std::filesystem::file_size(file), 150u << 20) << "the database received checkpoints";
-  const uint64_t bound = (sqlite::Checkpointer::kForceFrames + 1024ull) * (1024 + 24);
+  // The restart waits for the end of a batch (200 rows here, a few hundred frames).
+  const uint64_t bound = (sqlite::Checkpointer::kForceFrames + 8192ull) * (1024 + 24);
   EXPECT_LT(std::filesystem::file_size(file.string() + "-wal"), bound)
       << "the WAL restarts instead of growing with every commit";
 }
