@@ -185,7 +185,12 @@ TEST(Hardening, AbortDuringItsOwnGroupCommitLosesNothing) {
   }
   size_t duplicates = 0;
   for (size_t i = 0; i < sent.size(); ++i) {
-    const auto ack = victim.conn->expect(Body::kAck, 10s).ack();
+    // The flood's tail may still be relayed to the device now that it is back
+    // (a slower mendd, as under the sanitizers, is still working through it).
+    auto f = victim.conn->next(10s);
+    while (f.body_case() == Body::kPairingMessage) f = victim.conn->next(10s);
+    ASSERT_EQ(f.body_case(), Body::kAck) << f.DebugString();
+    const auto& ack = f.ack();
     ASSERT_EQ(ack.sequence(), i + 1) << "envelope " << i;
     duplicates += ack.duplicate() ? 1 : 0;
   }
