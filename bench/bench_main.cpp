@@ -171,13 +171,7 @@ int main(int argc, char** argv) {
 
   // A measurement that misses a bar is still a measurement; only a phase that
   // could not run, or lost messages, makes this a failed run.
-  auto any_failed = [](const std::vector<ThroughputResult>& runs) {
-    for (const auto& r : runs)
-      if (!r.ok) return true;
-    return false;
-  };
-  const bool broken = !res.broken.empty() || any_failed(res.echo_runs) ||
-                      any_failed(res.relay_runs) || (res.latency && !res.latency->ok) ||
-                      (res.memory && !res.memory->ok);
+  const bool broken = !res.broken.empty() || !res.sweeps_complete() ||
+                      (res.latency && !res.latency->ok) || (res.memory && !res.memory->ok);
   return broken ? 1 : 0;
 }

@@ -130,15 +130,11 @@ std::string json_throughput(const ThroughputResult& t) {
          json_problems(t.problems) + "}";
 }
 
-std::string json_runs(const std::vector<ThroughputResult>& runs) {
+// A JSON array of `v`, each element written by `item`.
+template <class T, class F>
+std::string json_list(const std::vector<T>& v, F item) {
   std::string s = "[";
-  for (size_t i = 0; i < runs.size(); ++i) s += (i ? ", " : "") + json_throughput(runs[i]);
-  return s + "]";
-}
-
-std::string json_ints(const std::vector<int>& v) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + item(v[i]);
   return s + "]";
 }
 
@@ -221,7 +217,7 @@ void print_summary(FILE* out, const Results& r) {
   print_sweep(out, r);
   const ThroughputResult* echo = r.echo();
   const ThroughputResult* relay = r.relay();
-  const bool have_rates = relay && echo && echo->rate > 0 && r.sweeps_complete();
+  const std::optional<double> ratio = r.ratio();
   const std::string relay_label = "relay peak (durable, " + r.durability + "):";
   if (relay)
     std::fprintf(out, "%-28s%.0f msg/s (%d in flight)\n", relay_label.c_str(), relay->rate,
@@ -233,16 +229,15 @@ void print_summary(FILE* out, const Results& r) {
                  echo->inflight);
   else
     std::fprintf(out, "%-28sn/a\n", "bare echo peak:");
-  if (have_rates) {
-    const double ratio = relay->rate / echo->rate;
-    std::fprintf(out, "%-28s%.2f   (bar >= %.1f)  %s\n", "ratio:", ratio, kRatioBar,
-                 verdict(ratio >= kRatioBar));
+  if (ratio) {
+    std::fprintf(out, "%-28s%.2f   (bar >= %.1f)  %s\n", "ratio:", *ratio, kRatioBar,
+                 verdict(*ratio >= kRatioBar));
   } else {
     std::fprintf(out, "%-28sn/a   (bar >= %.1f)  FAIL (a throughput run did not complete)\n",
                  "ratio:", kRatioBar);
   }
   // A peak at the largest in-flight value may not be the server's real peak.
-  if (have_rates)
+  if (ratio)
     for (const auto& [name, t] : {std::pair{"relay", relay}, std::pair{"echo", echo}})
       if (t->inflight == r.load.max_inflight())
         std::fprintf(out,
@@ -282,20 +277,20 @@ std::string to_json(const Results& r) {
                   std::string(r.sweeps_complete() ? "true" : "false") + ",\n";
   j += "  \"settings\": {\"devices\": " + std::to_string(r.load.connections) +
        ", \"payload_bytes\": " + std::to_string(r.load.payload_bytes) +
-       ", \"inflight\": " + json_ints(r.load.inflight) +
+       ", \"inflight\": " + json_list(r.load.inflight, [](int k) { return std::to_string(k); }) +
        ", \"duration_s\": " + num(r.load.duration_s) + ", \"warmup_s\": " + num(r.load.warmup_s) +
        ", \"idle_connections\": " + std::to_string(r.idle_connections) +
        ", \"durability\": " + json_string(r.durability) +
        ", \"cores\": " + std::to_string(r.cores) + "},\n";
   const ThroughputResult* echo = r.echo();
   const ThroughputResult* relay = r.relay();
-  j += "  \"echo_runs\": " + json_runs(r.echo_runs) + ",\n";
-  j += "  \"relay_runs\": " + json_runs(r.relay_runs) + ",\n";
+  j += "  \"echo_runs\": " + json_list(r.echo_runs, json_throughput) + ",\n";
+  j += "  \"relay_runs\": " + json_list(r.relay_runs, json_throughput) + ",\n";
   j += "  \"echo\": " + (echo ? json_throughput(*echo) : "null") + ",\n";
   j += "  \"relay\": " + (relay ? json_throughput(*relay) : "null") + ",\n";
-  const bool ratio = relay && echo && echo->rate > 0 && r.sweeps_complete();
-  j += "  \"ratio\": " + (ratio ? num(relay->rate / echo->rate) : "null") +
-       ", \"ratio_bar\": " + num(kRatioBar) + ",\n";
+  const std::optional<double> ratio = r.ratio();
+  j += "  \"ratio\": " + (ratio ? num(*ratio) : "null") + ", \"ratio_bar\": " + num(kRatioBar) +
+       ",\n";
   if (r.latency) {
     const auto& l = *r.latency;
     j += "  \"latency\": {\"ok\": " + std::string(l.ok ? "true" : "false") +

@@ -39,6 +39,12 @@ struct Results {
     };
     return all_ok(echo_runs) && all_ok(relay_runs);
   }
+  // relay peak / echo peak, only from complete sweeps.
+  std::optional<double> ratio() const {
+    const ThroughputResult *e = echo(), *l = relay();
+    if (!e || !l || e->rate <= 0 || !sweeps_complete()) return std::nullopt;
+    return l->rate / e->rate;
+  }
   std::optional<LatencyResult> latency;
   std::optional<MemoryResult> memory;
   std::string broken;  // why a phase could not run, if one could not
