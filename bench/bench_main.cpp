@@ -3,6 +3,7 @@
 // memory of idle authenticated connections.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <thread>
 
@@ -44,7 +45,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "mend-bench: load generator for mendd (see bench/README.md). Spawns mend-echo and "
       "mendd on 127.0.0.1 with temporary data directories and prints one summary."};
-  std::string mendd = MEND_BENCH_MENDD, echo = MEND_BENCH_ECHO, durability = "full", svg;
+  std::string mendd = MEND_BENCH_MENDD, echo = MEND_BENCH_ECHO, durability = "full", svg, curve_svg;
+  bool no_curve = false;
   LoadSettings load;
   int idle = 10000;
   bool json = false;
@@ -76,7 +78,17 @@ int main(int argc, char** argv) {
   app.add_option("--durability", durability, "passed to mendd: full, normal or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"full", "normal", "off"}));
+  auto* curve = app.add_option("--curve", load.curve_fractions,
+                               "after phase 3, measure the latency again at these fractions of "
+                               "the relay peak (comma-separated) to draw the latency curve")
+                    ->capture_default_str()
+                    ->delimiter(',')
+                    ->check(CLI::Range(0.01, 1.0));
+  app.add_flag("--no-curve", no_curve, "measure the latency at half the peak only")
+      ->excludes(curve);
   app.add_option("--svg", svg, "write the latency percentile chart of phase 3 to this file");
+  app.add_option("--curve-svg", curve_svg,
+                 "write the latency curve (p50, p99, p99.9 against the load) to this file");
   app.add_flag("--json", json, "print the results as JSON on stdout (details go to stderr)");
   CLI11_PARSE(app, argc, argv);
 
@@ -84,6 +96,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mend-bench: --devices must be even (two devices per pair)\n");
     return 2;
   }
+  if (no_curve) load.curve_fractions.clear();
+  std::sort(load.curve_fractions.begin(), load.curve_fractions.end());
+  load.curve_fractions.erase(std::unique(load.curve_fractions.begin(), load.curve_fractions.end()),
+                             load.curve_fractions.end());
+  std::erase(load.curve_fractions, 0.5);  // phase 3 itself
   FILE* out = json ? stderr : stdout;
   Results res;
   res.load = load;
@@ -140,8 +157,19 @@ int main(int argc, char** argv) {
       if (const ThroughputResult* peak = res.relay();
           peak && peak->rate > 0 && res.sweeps_complete()) {
         std::fprintf(stderr, "phase 3: latency at %.0f msg/s...\n", peak->rate / 2);
-        res.latency = fleet.latency(peak->rate / 2);
+        res.latency = fleet.latency(peak->rate, 0.5);
         print_latency(out, *res.latency);
+        for (size_t i = 0; i < load.curve_fractions.size() && res.latency->ok; ++i) {
+          const double f = load.curve_fractions[i];
+          std::fprintf(stderr, "latency curve %zu/%zu: %.0f%% of the peak, %.0f msg/s...\n", i + 1,
+                       load.curve_fractions.size(), 100 * f, peak->rate * f);
+          LatencyResult point = fleet.latency(peak->rate, f);
+          point.sorted_ms = {};  // only phase 3's samples are kept (for --svg)
+          print_latency(out, point);
+          const bool ok = point.ok;
+          res.curve.push_back(std::move(point));
+          if (!ok) break;  // the fleet is broken; its problem is printed
+        }
       }
     }  // the devices disconnect before mendd is asked to stop
     server.stop();
@@ -166,12 +194,21 @@ int main(int argc, char** argv) {
     else
       std::fprintf(stderr, "mend-bench: could not write the chart to %s\n", svg.c_str());
   }
+  if (!curve_svg.empty()) {
+    if (write_curve_svg(curve_svg, res))
+      std::fprintf(out, "latency curve chart: %s\n", curve_svg.c_str());
+    else
+      std::fprintf(stderr, "mend-bench: could not write the curve chart to %s\n",
+                   curve_svg.c_str());
+  }
   if (json) std::fputs(to_json(res).c_str(), stdout);
   std::fflush(nullptr);
 
   // A measurement that misses a bar is still a measurement; only a phase that
   // could not run, or lost messages, makes this a failed run.
-  const bool broken = !res.broken.empty() || !res.sweeps_complete() ||
+  const bool curve_broken =
+      std::any_of(res.curve.begin(), res.curve.end(), [](const auto& l) { return !l.ok; });
+  const bool broken = !res.broken.empty() || !res.sweeps_complete() || curve_broken ||
                       (res.latency && !res.latency->ok) || (res.memory && !res.memory->ok);
   return broken ? 1 : 0;
 }

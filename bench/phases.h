@@ -27,6 +27,9 @@ struct LoadSettings {
   }
   double warmup_s = 1;
   double duration_s = 5;
+  // The latency curve: after phase 3 (at 0.5), the same measurement at these
+  // fractions of the relay's peak, to show where the p99 bar holds.
+  std::vector<double> curve_fractions = {0.1, 0.2, 0.3, 0.4};
 };
 
 struct Problems {
@@ -79,10 +82,11 @@ struct ThroughputResult {
 
 struct LatencyResult {
   bool ok = false;
+  double fraction = 0.5;  // of the relay's peak: the target rate's share of it
   double target_rate = 0;
   double achieved_rate = 0;  // messages sent per second in the window
   uint64_t sent = 0, received = 0;
-  std::vector<double> sorted_ms;  // one sample per message sent in the window
+  std::vector<double> sorted_ms;  // one sample per message sent in the window (phase 3 keeps them)
   double p50 = 0, p99 = 0, p999 = 0, max = 0;
   // Pacer turns that found every device's window full (the server fell behind).
   uint64_t schedule_misses = 0;
@@ -120,8 +124,9 @@ class RelayFleet {
   ~RelayFleet();
   // Phase 2: each device keeps `inflight` stored messages unacknowledged.
   ThroughputResult throughput(int inflight);
-  // Phase 3: all devices together send `rate` messages per second, paced.
-  LatencyResult latency(double rate);
+  // Phase 3 and the curve: all devices together send `fraction` x `peak`
+  // messages per second, paced.
+  LatencyResult latency(double peak, double fraction);
 
   struct Impl;
 

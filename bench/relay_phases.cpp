@@ -186,9 +186,11 @@ ThroughputResult RelayFleet::throughput(int inflight) {
   return r;
 }
 
-LatencyResult RelayFleet::latency(double rate) {
+LatencyResult RelayFleet::latency(double peak, double fraction) {
   Impl& f = *impl_;
   LatencyResult r;
+  const double rate = peak * fraction;
+  r.fraction = fraction;
   r.target_rate = rate;
   if (f.failed() || rate <= 0) {
     r.problems = f.problems;

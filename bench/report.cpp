@@ -130,6 +130,14 @@ std::string json_throughput(const ThroughputResult& t) {
          json_problems(t.problems) + "}";
 }
 
+std::string json_curve_point(const LatencyResult* l) {
+  return "{\"ok\": " + std::string(l->ok ? "true" : "false") +
+         ", \"fraction_of_peak\": " + num(l->fraction) +
+         ", \"achieved_msg_per_s\": " + num(l->achieved_rate) + ", \"p50_ms\": " + num(l->p50) +
+         ", \"p99_ms\": " + num(l->p99) + ", \"p999_ms\": " + num(l->p999) +
+         ", \"max_ms\": " + num(l->max) + "}";
+}
+
 // A JSON array of `v`, each element written by `item`.
 template <class T, class F>
 std::string json_list(const std::vector<T>& v, F item) {
@@ -166,8 +174,14 @@ void print_relay(FILE* out, const LoadSettings& s, const std::string& durability
 }
 
 void print_latency(FILE* out, const LatencyResult& r) {
-  std::fprintf(out, "== phase 3: latency at half the peak (paced at %.0f msg/s in total)\n",
-               r.target_rate);
+  if (r.fraction == 0.5)
+    std::fprintf(out, "== phase 3: latency at half the peak (paced at %.0f msg/s in total)\n",
+                 r.target_rate);
+  else
+    std::fprintf(out,
+                 "== phase 3, curve: latency at %.0f%% of the peak (paced at %.0f msg/s in "
+                 "total)\n",
+                 100 * r.fraction, r.target_rate);
   std::fprintf(out, "   sent:      %llu in the window = %.0f msg/s; %llu latencies recorded\n",
                static_cast<unsigned long long>(r.sent), r.achieved_rate,
                static_cast<unsigned long long>(r.received));
@@ -210,6 +224,36 @@ void print_sweep(FILE* out, const Results& r) {
                  rate(l).c_str(), ratio);
   }
 }
+
+namespace {
+
+// The latency at every measured load, and up to where the p99 bar held.
+void print_curve(FILE* out, const Results& r) {
+  const std::vector<const LatencyResult*> points = r.by_load();
+  if (points.size() < 2) return;
+  std::fprintf(out, "%-28s%12s %9s %9s %9s\n", "latency by load (of peak):", "msg/s", "p50 ms",
+               "p99 ms", "p99.9 ms");
+  for (const LatencyResult* l : points) {
+    char load[16];
+    std::snprintf(load, sizeof load, "%.0f%%", 100 * l->fraction);
+    if (!l->ok) {
+      std::fprintf(out, "  %-26s%12.0f %9s   (messages were lost)\n", load, l->achieved_rate,
+                   "failed");
+      continue;
+    }
+    std::fprintf(out, "  %-26s%12.0f %9s %9s %9s%s\n", load, l->achieved_rate, ms(l->p50).c_str(),
+                 ms(l->p99).c_str(), ms(l->p999).c_str(),
+                 l->fraction == 0.5 ? "   (the bar's load)" : "");
+  }
+  const std::string label = "p99 < " + ms(kP99BarMs) + " ms held up to:";
+  if (const LatencyResult* held = r.bar_held_up_to())
+    std::fprintf(out, "%-28s%.0f msg/s (%.0f%% of the relay peak; every lower load too)\n",
+                 label.c_str(), held->achieved_rate, 100 * held->fraction);
+  else
+    std::fprintf(out, "%-28snone of the measured loads\n", label.c_str());
+}
+
+}  // namespace
 
 void print_summary(FILE* out, const Results& r) {
   std::fprintf(out, "\n== summary (%d cores; %d devices, %zu-byte payloads, %g s per phase)\n",
@@ -255,6 +299,7 @@ void print_summary(FILE* out, const Results& r) {
     std::fprintf(out, "%-28sn/a   (bar p99 < %.0f ms)  FAIL (the phase did not run)\n",
                  "latency:", kP99BarMs);
   }
+  print_curve(out, r);
   if (r.memory && r.memory->authenticated > 0) {
     const auto& m = *r.memory;
     std::fprintf(out,
@@ -273,11 +318,14 @@ void print_summary(FILE* out, const Results& r) {
 std::string to_json(const Results& r) {
   // Version 2: the in-flight sweep (settings.inflight is a list; echo_runs and
   // relay_runs hold every run; echo and relay are the peaks).
-  std::string j = "{\n  \"version\": 2,\n  \"complete\": " +
+  // Version 3: the latency curve (settings.curve_fractions, latency_by_load,
+  // p99_bar_held_up_to_msg_per_s; latency.fraction_of_peak).
+  std::string j = "{\n  \"version\": 3,\n  \"complete\": " +
                   std::string(r.sweeps_complete() ? "true" : "false") + ",\n";
   j += "  \"settings\": {\"devices\": " + std::to_string(r.load.connections) +
        ", \"payload_bytes\": " + std::to_string(r.load.payload_bytes) +
        ", \"inflight\": " + json_list(r.load.inflight, [](int k) { return std::to_string(k); }) +
+       ", \"curve_fractions\": " + json_list(r.load.curve_fractions, num) +
        ", \"duration_s\": " + num(r.load.duration_s) + ", \"warmup_s\": " + num(r.load.warmup_s) +
        ", \"idle_connections\": " + std::to_string(r.idle_connections) +
        ", \"durability\": " + json_string(r.durability) +
@@ -294,6 +342,7 @@ std::string to_json(const Results& r) {
   if (r.latency) {
     const auto& l = *r.latency;
     j += "  \"latency\": {\"ok\": " + std::string(l.ok ? "true" : "false") +
+         ", \"fraction_of_peak\": " + num(l.fraction) +
          ", \"target_msg_per_s\": " + num(l.target_rate) +
          ", \"achieved_msg_per_s\": " + num(l.achieved_rate) +
          ", \"sent\": " + std::to_string(l.sent) + ", \"received\": " + std::to_string(l.received) +
@@ -306,6 +355,9 @@ std::string to_json(const Results& r) {
   } else {
     j += "  \"latency\": null,\n";
   }
+  j += "  \"latency_by_load\": " + json_list(r.by_load(), json_curve_point) + ",\n";
+  const LatencyResult* held = r.bar_held_up_to();
+  j += "  \"p99_bar_held_up_to_msg_per_s\": " + (held ? num(held->achieved_rate) : "null") + ",\n";
   if (r.memory) {
     const auto& m = *r.memory;
     j += "  \"idle\": {\"ok\": " + std::string(m.ok ? "true" : "false") +

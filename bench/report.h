@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -45,7 +46,28 @@ struct Results {
     if (!e || !l || e->rate <= 0 || !sweeps_complete()) return std::nullopt;
     return l->rate / e->rate;
   }
-  std::optional<LatencyResult> latency;
+  std::optional<LatencyResult> latency;  // phase 3: at half the relay peak, the bar's load
+  // The latency curve: phase 3 again at the other fractions of the peak
+  // (LoadSettings::curve_fractions), without their samples.
+  std::vector<LatencyResult> curve;
+  // Phase 3 and the curve together, by load.
+  std::vector<const LatencyResult*> by_load() const {
+    std::vector<const LatencyResult*> v;
+    for (const auto& c : curve) v.push_back(&c);
+    if (latency) v.push_back(&*latency);
+    std::sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->fraction < b->fraction; });
+    return v;
+  }
+  // The highest load up to which every measured point met the p99 bar
+  // (nullptr: not even the lowest did).
+  const LatencyResult* bar_held_up_to() const {
+    const LatencyResult* held = nullptr;
+    for (const LatencyResult* l : by_load()) {
+      if (!l->ok || l->p99 >= kP99BarMs) break;
+      held = l;
+    }
+    return held;
+  }
   std::optional<MemoryResult> memory;
   std::string broken;  // why a phase could not run, if one could not
 };
@@ -61,5 +83,9 @@ std::string to_json(const Results& r);
 // A percentile curve of the latency phase (log axes), as a standalone SVG file.
 // Returns false if the file cannot be written.
 bool write_latency_svg(const std::string& path, const Results& r);
+// p50, p99 and p99.9 against the offered load (phase 3 and the curve), as a
+// standalone SVG file. Returns false if there is nothing to draw or the file
+// cannot be written.
+bool write_curve_svg(const std::string& path, const Results& r);
 
 }  // namespace mend::bench

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "report.h"
+#include "svg_util.h"
 
 namespace mend::bench {
 
@@ -13,30 +14,9 @@ namespace {
 constexpr double kWidth = 820, kHeight = 500;
 constexpr double kLeft = 80, kRight = 790, kTop = 70, kBottom = 440;
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '&')
-      out += "&amp;";
-    else if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else
-      out += c;
-  }
-  return out;
-}
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
-std::string ms_label(double v) {
-  return v >= 1 ? fmt("%.0f ms", v) : v >= 0.1 ? fmt("%.1f ms", v) : fmt("%.2f ms", v);
-}
+using svg::escape;
+using svg::fmt;
+using svg::ms_label;
 
 }  // namespace
 
