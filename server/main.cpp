@@ -24,7 +24,7 @@ struct Flags {
       pairing_per_min, idle_ms, auth_ms, handshake_ms, batch_max, code_validity;
   std::optional<std::string> port_file;
   std::optional<double> rate;
-  std::vector<std::string> origins;
+  std::vector<std::string> origins, trusted_proxies, metrics_allow;
 };
 
 // Every connection is a file descriptor, and the usual soft limit (1024) is far
@@ -65,6 +65,8 @@ void apply(const Flags& f, Config& c) {
   if (f.handshake_ms) c.handshake_timeout_ms = *f.handshake_ms;
   if (f.batch_max) c.storage_batch_max = *f.batch_max;
   if (!f.origins.empty()) c.allowed_origins = f.origins;
+  if (!f.trusted_proxies.empty()) c.trusted_proxies = f.trusted_proxies;
+  if (!f.metrics_allow.empty()) c.metrics_allow = f.metrics_allow;
   if (f.code_validity) c.pairing_code_validity_s = *f.code_validity;
   if (f.port_file) c.port_file = *f.port_file;
 }
@@ -107,6 +109,11 @@ int main(int argc, char** argv) {
   app.add_option("--pairing-code-validity-s", f.code_validity, "lifetime of a pairing code [600]");
   app.add_option("--port-file", f.port_file, "write the bound port to this file once listening");
   app.add_option("--allow-origin", f.origins, "browser Origin allowed to connect (repeatable)");
+  app.add_option("--trusted-proxy", f.trusted_proxies,
+                 "reverse proxy (address or network, e.g. 10.0.0.0/8) whose X-Forwarded-For "
+                 "names the client (repeatable)");
+  app.add_option("--metrics-allow", f.metrics_allow,
+                 "address or network allowed to read /metrics (repeatable) [everyone]");
   CLI11_PARSE(app, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("mendd");

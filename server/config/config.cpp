@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "transport/client_address.h"
+
 namespace mend::server {
 
 std::filesystem::path default_data_dir() {
@@ -52,6 +54,12 @@ std::string validate(const Config& c) {
   if (c.pairing_attempts_per_minute == 0)
     return "pairing_attempts_per_minute must be positive (0 would refuse all pairing)";
   if (c.storage_batch_max == 0) return "storage_batch_max must be positive";
+  for (const auto& [key, list] : {std::pair{"trusted_proxies", &c.trusted_proxies},
+                                  std::pair{"metrics_allow", &c.metrics_allow}})
+    for (const std::string& entry : *list)
+      if (!parse_range(entry))
+        return std::string(key) + ": '" + entry +
+               "' is not an address or address/prefix (for example 10.0.0.0/8 or ::1)";
   return {};
 }
 

@@ -35,6 +35,10 @@ struct Config {
   uint32_t message_burst = 200;
   uint32_t pairing_attempts_per_minute = 10;  // code requests and redemptions, per IP
   std::vector<std::string> allowed_origins;   // empty: refuse every browser Origin
+  // Addresses or networks ("10.0.0.0/8") of reverse proxies whose
+  // X-Forwarded-For names the client; empty: the TCP peer is the client.
+  std::vector<std::string> trusted_proxies;
+  std::vector<std::string> metrics_allow;  // who may read /metrics; empty: everyone
 
   uint32_t storage_batch_max = 1024;
   uint32_t pairing_code_validity_s = 600;

@@ -40,6 +40,14 @@ std::string text(const std::filesystem::path& file, const toml::node& node, std:
   return *v;
 }
 
+void strings(const std::filesystem::path& file, const toml::node& node, std::string_view key,
+             std::vector<std::string>& out) {
+  const toml::array* arr = node.as_array();
+  if (!arr) bad(file, node, key, "an array of strings");
+  out.clear();
+  for (const toml::node& item : *arr) out.push_back(text(file, item, key));
+}
+
 }  // namespace
 
 void load_config_file(const std::filesystem::path& file, Config& c) {
@@ -96,12 +104,13 @@ void load_config_file(const std::filesystem::path& file, Config& c) {
       number(file, node, key, c.storage_batch_max);
     else if (key == "pairing_code_validity_s")
       number(file, node, key, c.pairing_code_validity_s);
-    else if (key == "allowed_origins") {
-      const toml::array* arr = node.as_array();
-      if (!arr) bad(file, node, key, "an array of strings");
-      c.allowed_origins.clear();
-      for (const toml::node& item : *arr) c.allowed_origins.push_back(text(file, item, key));
-    } else {
+    else if (key == "allowed_origins")
+      strings(file, node, key, c.allowed_origins);
+    else if (key == "trusted_proxies")
+      strings(file, node, key, c.trusted_proxies);
+    else if (key == "metrics_allow")
+      strings(file, node, key, c.metrics_allow);
+    else {
       std::ostringstream msg;
       msg << file.string() << ":" << node.source().begin.line << ": unknown setting '" << key
           << "' (see mendd --help)";

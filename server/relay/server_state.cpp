@@ -7,6 +7,8 @@ namespace mend::server {
 
 ServerState::ServerState(Config config, std::unique_ptr<Storage> storage, CommitQueue::Post post)
     : config_(std::move(config)),
+      trusted_proxies_(parse_ranges(config_.trusted_proxies, "trusted_proxies")),
+      metrics_allow_(parse_ranges(config_.metrics_allow, "metrics_allow")),
       rendezvous_(std::chrono::seconds(config_.pairing_code_validity_s)) {
   // Read the id before the storage moves to its worker thread.
   server_id_ = storage->server_id();

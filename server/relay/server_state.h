@@ -11,6 +11,7 @@
 #include "ops/token_bucket.h"
 #include "pairing/rendezvous.h"
 #include "storage/commit_queue.h"
+#include "transport/client_address.h"
 
 namespace mend::server {
 
@@ -50,11 +51,19 @@ class ServerState {
   // Per-address limit on pairing-code requests and redemptions.
   bool pairing_attempt_allowed(const std::string& ip);
 
+  // Proxies whose X-Forwarded-For names the client (config trusted_proxies).
+  const std::vector<AddressRange>& trusted_proxies() const { return trusted_proxies_; }
+  // Whether /metrics is served to `client` (config metrics_allow; empty: to everyone).
+  bool metrics_allowed(const boost::asio::ip::address& client) const {
+    return metrics_allow_.empty() || in_any(metrics_allow_, client);
+  }
+
   bool shutting_down() const { return shutting_down_; }
   void set_shutting_down() { shutting_down_ = true; }
 
  private:
   Config config_;
+  std::vector<AddressRange> trusted_proxies_, metrics_allow_;
   Metrics metrics_;
   std::string server_id_;
   std::unique_ptr<CommitQueue> storage_;

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "relay/server_state.h"
+#include "transport/client_address.h"
 #include "transport/ws_connection.hpp"
 
 namespace mend::server {
@@ -19,8 +20,8 @@ inline constexpr std::string_view kWebSocketPath = "/v1";
 template <class Stream>
 class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(Stream&& stream, ServerState& state, std::string ip)
-      : stream_(std::move(stream)), state_(state), ip_(std::move(ip)) {}
+  HttpSession(Stream&& stream, ServerState& state, net::ip::address peer)
+      : stream_(std::move(stream)), state_(state), peer_(peer) {}
 
   // For TLS streams the caller has finished the TLS handshake already.
   void run() { do_read(); }
@@ -40,6 +41,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void on_read(beast::error_code ec) {
     if (ec) return;  // timeout, reset or garbage: just drop the connection
     auto& req = parser_->get();
+    client_ = client_of(req);
+    ip_ = client_.to_string();
     if (websocket::is_upgrade(req)) return upgrade();
     if (req.method() != http::verb::get)
       return respond(http::status::method_not_allowed, "GET only\n");
@@ -48,10 +51,23 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
         return respond(http::status::service_unavailable, "shutting down\n");
       return respond(http::status::ok, "ok\n");
     }
-    if (req.target() == "/metrics")
+    if (req.target() == "/metrics") {
+      if (!state_.metrics_allowed(client_))
+        return respond(http::status::forbidden,
+                       "/metrics is not served to this address (see metrics_allow)\n");
       return respond(http::status::ok, state_.metrics().render_prometheus(),
                      "text/plain; version=0.0.4");
+    }
     respond(http::status::not_found, "not found: try /v1 (WebSocket), /healthz or /metrics\n");
+  }
+
+  // The TCP peer, or the client a trusted proxy names (transport/client_address.h).
+  net::ip::address client_of(const http::request<http::string_body>& req) const {
+    std::string forwarded;
+    const auto [first, last] = req.equal_range("X-Forwarded-For");
+    for (auto it = first; it != last; ++it)
+      forwarded += (forwarded.empty() ? "" : ",") + std::string(it->value());
+    return client_address(peer_, forwarded, state_.trusted_proxies());
   }
 
   void upgrade() {
@@ -99,7 +115,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   ServerState& state_;
-  std::string ip_;
+  net::ip::address peer_;
+  net::ip::address client_;  // of the current request: peer_, or whom a trusted proxy names
+  std::string ip_;           // client_ as text
 };
 
 }  // namespace mend::server

@@ -5,10 +5,10 @@ namespace mend::server {
 
 void serve_plain(net::ip::tcp::socket socket, ServerState& state) {
   beast::error_code ec;
-  std::string ip = socket.remote_endpoint(ec).address().to_string();
+  net::ip::address peer = socket.remote_endpoint(ec).address();
   if (ec) return;
   std::make_shared<HttpSession<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), state,
-                                                   std::move(ip))
+                                                   peer)
       ->run();
 }
 

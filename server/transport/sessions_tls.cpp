@@ -9,16 +9,16 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 void serve_tls(net::ip::tcp::socket socket, net::ssl::context& tls, ServerState& state) {
   beast::error_code ec;
-  std::string ip = socket.remote_endpoint(ec).address().to_string();
+  net::ip::address peer = socket.remote_endpoint(ec).address();
   if (ec) return;
   auto stream = std::make_shared<TlsStream>(beast::tcp_stream(std::move(socket)), tls);
   beast::get_lowest_layer(*stream).expires_after(
       std::chrono::milliseconds(state.config().handshake_timeout_ms));
-  stream->async_handshake(net::ssl::stream_base::server, [stream, &state, ip = std::move(ip)](
-                                                             beast::error_code ec) mutable {
-    if (ec) return;  // not TLS, or a failed handshake
-    std::make_shared<HttpSession<TlsStream>>(std::move(*stream), state, std::move(ip))->run();
-  });
+  stream->async_handshake(
+      net::ssl::stream_base::server, [stream, &state, peer](beast::error_code ec) {
+        if (ec) return;  // not TLS, or a failed handshake
+        std::make_shared<HttpSession<TlsStream>>(std::move(*stream), state, peer)->run();
+      });
 }
 
 }  // namespace mend::server

@@ -6,20 +6,6 @@
 namespace mend::test {
 namespace {
 
-std::string request_code(Device& d) {
-  auto f = d.conn->frame(d.next_request++);
-  f.mutable_request_pairing_code();
-  d.conn->send(f);
-  return d.conn->expect(Body::kPairingCode).pairing_code().code();
-}
-
-v1::ServerFrame redeem(Device& d, const std::string& code) {
-  auto f = d.conn->frame(d.next_request++);
-  f.mutable_redeem_pairing_code()->set_code(code);
-  d.conn->send(f);
-  return d.conn->next();
-}
-
 TEST(Pairing, CodeBindsExactlyTwoDevices) {
   MenddProcess mendd;
   Device a = fresh(mendd.port());

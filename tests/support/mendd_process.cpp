@@ -106,7 +106,7 @@ std::string MenddProcess::log() const {
   return ss.str();
 }
 
-std::string MenddProcess::http_get(const std::string& target) const {
+std::string MenddProcess::http_get(const std::string& target, const std::string& headers) const {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -119,7 +119,7 @@ std::string MenddProcess::http_get(const std::string& target) const {
     throw std::runtime_error("cannot connect to mendd for HTTP");
   }
   const std::string req =
-      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers + "\r\n";
   (void)!write(fd, req.data(), req.size());
   std::string resp;
   char buf[4096];

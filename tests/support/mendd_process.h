@@ -31,8 +31,9 @@ class MenddProcess {
   std::filesystem::path database() const { return data_dir_ / "mendd.sqlite3"; }
   std::string log() const;  // what mendd wrote to stderr so far
 
-  // Plain HTTP GET on the same port; returns "STATUS\nBODY".
-  std::string http_get(const std::string& target) const;
+  // Plain HTTP GET on the same port; returns "STATUS\nBODY". `headers` are
+  // extra request lines ("Name: value\r\n" each).
+  std::string http_get(const std::string& target, const std::string& headers = {}) const;
   // The value of one Prometheus sample line (name with labels, exactly), or -1.
   double metric(const std::string& sample) const;
 

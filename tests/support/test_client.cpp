@@ -79,7 +79,8 @@ struct TestClient::Impl {
     buffer.consume(buffer.size());
     if (f.body_case() == v1::ServerFrame::kBatch) {
       // Tests see a batch's frames one by one, as the protocol says to handle them.
-      if (!accept_batches) throw std::runtime_error("server sent a batch the client did not accept");
+      if (!accept_batches)
+        throw std::runtime_error("server sent a batch the client did not accept");
       ++batches_received;
       for (auto& inner : *f.mutable_batch()->mutable_frames()) {
         if (inner.body_case() == v1::ServerFrame::kBatch)
@@ -110,8 +111,10 @@ std::unique_ptr<TestClient> TestClient::connect(uint16_t port, ConnectOptions op
   tcp::socket sock(impl->io);
   sock.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   sock.set_option(tcp::no_delay(true));
-  auto decorate = [origin = options.origin](websocket::request_type& req) {
+  auto decorate = [origin = options.origin,
+                   forwarded = options.forwarded_for](websocket::request_type& req) {
     if (!origin.empty()) req.set(beast::http::field::origin, origin);
+    if (!forwarded.empty()) req.set("X-Forwarded-For", forwarded);
   };
   websocket::response_type response;
   beast::error_code ec;

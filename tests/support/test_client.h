@@ -21,7 +21,8 @@ using Identity = ThrowawayIdentity;
 struct ConnectOptions {
   bool tls = false;
   std::string path = "/v1";
-  std::string origin;  // sent as Origin when set
+  std::string origin;         // sent as Origin when set
+  std::string forwarded_for;  // sent as X-Forwarded-For when set (as a proxy would)
   // Sets Authenticate.accept_batches; read() hands out a batch's frames one by one.
   bool accept_batches = true;
 };

@@ -16,13 +16,18 @@ TEST(Config, FileOverridesDefaults) {
   std::ofstream(dir.path / "m.toml") << "listen_port = 9000\n"
                                         "durability = \"off\"\n"
                                         "messages_per_second = 2.5\n"
-                                        "allowed_origins = [\"https://a\", \"https://b\"]\n";
+                                        "allowed_origins = [\"https://a\", \"https://b\"]\n"
+                                        "trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n"
+                                        "metrics_allow = [\"127.0.0.1\"]\n";
   Config c;
   load_config_file(dir.path / "m.toml", c);
   EXPECT_EQ(c.listen_port, 9000);
   EXPECT_EQ(c.durability, Durability::off);
   EXPECT_DOUBLE_EQ(c.messages_per_second, 2.5);
   ASSERT_EQ(c.allowed_origins.size(), 2u);
+  EXPECT_EQ(c.trusted_proxies, (std::vector<std::string>{"10.0.0.0/8", "::1"}));
+  EXPECT_EQ(c.metrics_allow, std::vector<std::string>{"127.0.0.1"});
+  EXPECT_EQ(validate(c), "");
   EXPECT_EQ(c.max_frame_bytes, 256u * 1024) << "untouched settings keep their defaults";
 }
 
@@ -43,6 +48,7 @@ TEST(Config, MistakesNameTheLineAndKey) {
   expect_error("listen_port = 70000\n", "'listen_port' must be");
   expect_error("durability = \"sometimes\"\n", "\"full\", \"normal\" or \"off\"");
   expect_error("listen_port = = 3\n", ":1:");
+  expect_error("trusted_proxies = \"10.0.0.1\"\n", "'trusted_proxies' must be an array of strings");
 }
 
 TEST(Config, ValidateCatchesInconsistentLimits) {
@@ -55,6 +61,11 @@ TEST(Config, ValidateCatchesInconsistentLimits) {
   c = Config{};
   c.max_frame_bytes = 100;
   EXPECT_NE(validate(c), "");
+  c = Config{};
+  c.metrics_allow = {"127.0.0.1", "localhost"};
+  EXPECT_EQ(validate(c),
+            "metrics_allow: 'localhost' is not an address or address/prefix (for example "
+            "10.0.0.0/8 or ::1)");
 }
 
 }  // namespace
