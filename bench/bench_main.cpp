@@ -90,7 +90,11 @@ int main(int argc, char** argv) {
   app.add_option("--curve-svg", curve_svg,
                  "write the latency curve (p50, p99, p99.9 against the load) to this file");
   app.add_flag("--json", json, "print the results as JSON on stdout (details go to stderr)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is a "parse error" that exits 0
+  }
 
   if (load.connections % 2 != 0) {
     std::fprintf(stderr, "mend-bench: --devices must be even (two devices per pair)\n");
@@ -195,7 +199,9 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "mend-bench: could not write the chart to %s\n", svg.c_str());
   }
   if (!curve_svg.empty()) {
-    if (write_curve_svg(curve_svg, res))
+    if (res.by_load().empty() || !res.relay())
+      std::fprintf(stderr, "mend-bench: no latency measured, so no curve chart\n");
+    else if (write_curve_svg(curve_svg, res))
       std::fprintf(out, "latency curve chart: %s\n", curve_svg.c_str());
     else
       std::fprintf(stderr, "mend-bench: could not write the curve chart to %s\n",

@@ -237,20 +237,21 @@ void print_curve(FILE* out, const Results& r) {
     char load[16];
     std::snprintf(load, sizeof load, "%.0f%%", 100 * l->fraction);
     if (!l->ok) {
-      std::fprintf(out, "  %-26s%12.0f %9s   (messages were lost)\n", load, l->achieved_rate,
-                   "failed");
+      std::fprintf(out, "  %-26s%12.0f %9s   (see the phase's problems above)\n", load,
+                   l->achieved_rate, "failed");
       continue;
     }
     std::fprintf(out, "  %-26s%12.0f %9s %9s %9s%s\n", load, l->achieved_rate, ms(l->p50).c_str(),
                  ms(l->p99).c_str(), ms(l->p999).c_str(),
                  l->fraction == 0.5 ? "   (the bar's load)" : "");
   }
-  const std::string label = "p99 < " + ms(kP99BarMs) + " ms held up to:";
+  char label[64];
+  std::snprintf(label, sizeof label, "p99 < %g ms held up to:", kP99BarMs);
   if (const LatencyResult* held = r.bar_held_up_to())
-    std::fprintf(out, "%-28s%.0f msg/s (%.0f%% of the relay peak; every lower load too)\n",
-                 label.c_str(), held->achieved_rate, 100 * held->fraction);
+    std::fprintf(out, "%-28s%.0f msg/s (%.0f%% of the relay peak; every lower load too)\n", label,
+                 held->achieved_rate, 100 * held->fraction);
   else
-    std::fprintf(out, "%-28snone of the measured loads\n", label.c_str());
+    std::fprintf(out, "%-28snone of the measured loads\n", label);
 }
 
 }  // namespace

@@ -63,7 +63,7 @@ struct Results {
   const LatencyResult* bar_held_up_to() const {
     const LatencyResult* held = nullptr;
     for (const LatencyResult* l : by_load()) {
-      if (!l->ok || l->p99 >= kP99BarMs) break;
+      if (!l->ok || l->received == 0 || l->p99 >= kP99BarMs) break;
       held = l;
     }
     return held;

@@ -2,7 +2,6 @@
 // from phase 3 and the curve's points, with the bar and the bar's load marked.
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <sstream>
 
 #include "report.h"
@@ -14,10 +13,9 @@ namespace {
 
 constexpr double kWidth = 820, kHeight = 520;
 constexpr double kLeft = 80, kRight = 790, kTop = 90, kBottom = 440;
+constexpr svg::Area kArea{kLeft, kRight, kTop, kBottom};
 
-using svg::escape;
 using svg::fmt;
-using svg::ms_label;
 
 struct Series {
   const char* name;
@@ -40,33 +38,21 @@ bool write_curve_svg(const std::string& path, const Results& res) {
     lo = std::min(lo, l->p50);
     hi = std::max(hi, l->p999);
   }
-  const double y_min = std::pow(10, std::floor(std::log10(std::max(lo, 1e-3))));
-  const double y_max = std::pow(10, std::ceil(std::log10(hi)));
+  const svg::LogMsAxis y_axis(lo, hi, kArea);
   // x: the share of the peak, from 0 to a tenth past the highest point (at least 60%).
   double x_max = 0.6;
   for (const LatencyResult* l : points)
-    x_max = std::max(x_max, std::ceil(10 * l->achieved_rate / peak->rate + 1e-9) / 10 + 0.1);
+    x_max = std::max(x_max, std::ceil(10 * l->achieved_rate / peak->rate - 0.01) / 10 + 0.1);
   x_max = std::min(x_max, 1.2);
   auto px = [&](double fraction) { return kLeft + (kRight - kLeft) * fraction / x_max; };
-  auto py = [&](double ms) {
-    const double t = (std::log10(std::max(ms, y_min)) - std::log10(y_min)) /
-                     (std::log10(y_max) - std::log10(y_min));
-    return kBottom - (kBottom - kTop) * t;
-  };
+  auto py = [&](double ms) { return y_axis.y(ms); };
 
   std::ostringstream s;
-  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << kHeight
-    << "\" viewBox=\"0 0 " << kWidth << ' ' << kHeight
-    << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
-    << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-    << "<text x=\"" << kLeft << "\" y=\"28\" font-size=\"16\" font-weight=\"bold\">"
-    << "mendd delivery latency against load</text>\n"
-    << "<text x=\"" << kLeft << "\" y=\"48\" fill=\"#444\">"
-    << escape(std::to_string(res.load.connections / 2) + " pairs, " +
-              std::to_string(res.load.payload_bytes) + "-byte payloads, durability " +
-              res.durability + "; each point " + fmt("%g", res.load.duration_s) +
-              " s paced; relay peak " + fmt("%.0f", peak->rate) + " msg/s")
-    << "</text>\n";
+  svg::open_page(s, kWidth, kHeight, kArea, "mendd delivery latency against load",
+                 std::to_string(res.load.connections / 2) + " pairs, " +
+                     std::to_string(res.load.payload_bytes) + "-byte payloads, durability " +
+                     res.durability + "; each point " + fmt("%g", res.load.duration_s) +
+                     " s paced; relay peak " + fmt("%.0f", peak->rate) + " msg/s");
 
   // Legend.
   const Series series[] = {{"p50", &LatencyResult::p50, "#7fa7e0", 1.5},
@@ -81,16 +67,7 @@ bool write_curve_svg(const std::string& path, const Results& res) {
   }
 
   // Grid: decades (labelled) and 2x, 5x on y; every 10% of the peak on x.
-  for (double d = y_min; d <= y_max * 1.0001; d *= 10) {
-    s << "<line x1=\"" << kLeft << "\" x2=\"" << kRight << "\" y1=\"" << py(d) << "\" y2=\""
-      << py(d) << "\" stroke=\"#ccc\"/>\n"
-      << "<text x=\"" << kLeft - 6 << "\" y=\"" << py(d) + 4 << "\" text-anchor=\"end\">"
-      << ms_label(d) << "</text>\n";
-    for (double m : {2.0, 5.0})
-      if (d * m < y_max)
-        s << "<line x1=\"" << kLeft << "\" x2=\"" << kRight << "\" y1=\"" << py(d * m) << "\" y2=\""
-          << py(d * m) << "\" stroke=\"#eee\"/>\n";
-  }
+  y_axis.grid(s);
   const int ticks = static_cast<int>(std::lround(10 * x_max));
   for (int k = 0; k <= ticks; ++k) {
     const double f = k / 10.0;
@@ -104,16 +81,12 @@ bool write_curve_svg(const std::string& path, const Results& res) {
   }
   s << "<text x=\"" << (kLeft + kRight) / 2 << "\" y=\"" << kBottom + 58
     << "\" text-anchor=\"middle\">offered load: share of the relay peak, and messages per "
-       "second</text>\n"
-    << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << kRight - kLeft
-    << "\" height=\"" << kBottom - kTop << "\" fill=\"none\" stroke=\"#888\"/>\n";
+       "second</text>\n";
+  svg::frame(s, kArea);
 
   // The bar and the bar's load.
-  s << "<line x1=\"" << kLeft << "\" x2=\"" << kRight << "\" y1=\"" << py(kP99BarMs) << "\" y2=\""
-    << py(kP99BarMs) << "\" stroke=\"#c00\" stroke-dasharray=\"6 4\"/>\n<text x=\"" << kLeft + 6
-    << "\" y=\"" << py(kP99BarMs) - 6 << "\" fill=\"#c00\">bar: p99 &lt; " << kP99BarMs
-    << " ms</text>\n"
-    << "<line x1=\"" << px(0.5) << "\" x2=\"" << px(0.5) << "\" y1=\"" << kTop << "\" y2=\""
+  y_axis.bar(s, kP99BarMs, fmt("bar: p99 < %g ms", kP99BarMs), false);
+  s << "<line x1=\"" << px(0.5) << "\" x2=\"" << px(0.5) << "\" y1=\"" << kTop << "\" y2=\""
     << kBottom << "\" stroke=\"#c00\" stroke-dasharray=\"2 4\"/>\n<text x=\"" << px(0.5)
     << "\" y=\"" << kTop - 6 << "\" text-anchor=\"middle\" fill=\"#c00\">the bar's load: half the "
     << "peak</text>\n";
@@ -133,11 +106,7 @@ bool write_curve_svg(const std::string& path, const Results& res) {
   for (const LatencyResult* l : points)
     s << "<text x=\"" << px(l->achieved_rate / peak->rate) + 5 << "\" y=\"" << py(l->p99) + 15
       << "\" fill=\"#1f5fbf\">" << fmt(l->p99 < 10 ? "%.1f" : "%.0f", l->p99) << "</text>\n";
-  s << "</svg>\n";
-
-  std::ofstream out(path);
-  out << s.str();
-  return static_cast<bool>(out);
+  return svg::finish(s, path);
 }
 
 }  // namespace mend::bench

@@ -1,6 +1,7 @@
 #include "config/config.h"
 
 #include <cstdlib>
+#include <stdexcept>
 
 #include "transport/client_address.h"
 
@@ -54,12 +55,12 @@ std::string validate(const Config& c) {
   if (c.pairing_attempts_per_minute == 0)
     return "pairing_attempts_per_minute must be positive (0 would refuse all pairing)";
   if (c.storage_batch_max == 0) return "storage_batch_max must be positive";
-  for (const auto& [key, list] : {std::pair{"trusted_proxies", &c.trusted_proxies},
-                                  std::pair{"metrics_allow", &c.metrics_allow}})
-    for (const std::string& entry : *list)
-      if (!parse_range(entry))
-        return std::string(key) + ": '" + entry +
-               "' is not an address or address/prefix (for example 10.0.0.0/8 or ::1)";
+  try {
+    parse_ranges(c.trusted_proxies, "trusted_proxies");
+    parse_ranges(c.metrics_allow, "metrics_allow");
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
   return {};
 }
 

@@ -53,9 +53,10 @@ class ServerState {
 
   // Proxies whose X-Forwarded-For names the client (config trusted_proxies).
   const std::vector<AddressRange>& trusted_proxies() const { return trusted_proxies_; }
-  // Whether /metrics is served to `client` (config metrics_allow; empty: to everyone).
-  bool metrics_allowed(const boost::asio::ip::address& client) const {
-    return metrics_allow_.empty() || in_any(metrics_allow_, client);
+  // Whether /metrics is served to `client` (config metrics_allow; empty: to
+  // everyone). Through a proxy whose header named nobody, the client is unknown.
+  bool metrics_allowed(const Client& client) const {
+    return metrics_allow_.empty() || (!client.unresolved && in_any(metrics_allow_, client.address));
   }
 
   bool shutting_down() const { return shutting_down_; }

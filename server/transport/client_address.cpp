@@ -25,6 +25,27 @@ std::optional<ip::address> parse_address(std::string_view text) {
   return canonical(a);
 }
 
+bool all_digits(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// An X-Forwarded-For entry: an address, "a.b.c.d:port" or "[v6]:port".
+std::optional<ip::address> parse_entry(std::string_view e) {
+  if (!e.empty() && e.front() == '[') {
+    const size_t close = e.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    const std::string_view rest = e.substr(close + 1);
+    if (!rest.empty() && !(rest.front() == ':' && all_digits(rest.substr(1)))) return std::nullopt;
+    return parse_address(e.substr(1, close - 1));
+  }
+  if (const size_t colon = e.find(':');
+      colon != std::string_view::npos && e.find(':', colon + 1) == std::string_view::npos) {
+    if (!all_digits(e.substr(colon + 1))) return std::nullopt;
+    e = e.substr(0, colon);  // IPv4 with a port (an IPv6 address has several colons)
+  }
+  return parse_address(e);
+}
+
 std::array<unsigned char, 16> bytes_of(const ip::address& a) {
   std::array<unsigned char, 16> out{};
   if (a.is_v4()) {
@@ -39,8 +60,11 @@ std::array<unsigned char, 16> bytes_of(const ip::address& a) {
 }  // namespace
 
 ip::address canonical(const ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) return ip::make_address_v4(ip::v4_mapped, a.to_v6());
-  return a;
+  if (!a.is_v6()) return a;
+  ip::address_v6 v6 = a.to_v6();
+  if (v6.is_v4_mapped()) return ip::make_address_v4(ip::v4_mapped, v6);
+  v6.scope_id(0);
+  return v6;
 }
 
 bool AddressRange::contains(const ip::address& raw) const {
@@ -91,10 +115,11 @@ bool in_any(const std::vector<AddressRange>& ranges, const ip::address& a) {
   return false;
 }
 
-ip::address client_address(const ip::address& peer, std::string_view forwarded_for,
-                           const std::vector<AddressRange>& trusted) {
-  ip::address client = canonical(peer);
-  if (!in_any(trusted, client)) return client;
+Client client_address(const ip::address& peer, std::string_view forwarded_for,
+                      const std::vector<AddressRange>& trusted) {
+  Client c{canonical(peer), false};
+  if (!in_any(trusted, c.address)) return c;
+  c.unresolved = !trim(forwarded_for).empty();
   size_t hops = 0;
   while (!forwarded_for.empty() && hops++ < kMaxHops) {
     const size_t comma = forwarded_for.rfind(',');
@@ -102,12 +127,16 @@ ip::address client_address(const ip::address& peer, std::string_view forwarded_f
         trim(comma == std::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1));
     forwarded_for =
         comma == std::string_view::npos ? std::string_view{} : forwarded_for.substr(0, comma);
-    const auto a = parse_address(entry);
+    if (entry.empty()) continue;
+    const auto a = parse_entry(entry);
     if (!a) break;  // not an address: the proxy that wrote it is the last we know
-    client = *a;
-    if (!in_any(trusted, client)) break;
+    c.address = *a;
+    if (!in_any(trusted, c.address)) {
+      c.unresolved = false;
+      break;
+    }
   }
-  return client;
+  return c;
 }
 
 }  // namespace mend::server

@@ -2,6 +2,7 @@
 // Plain HTTP on the listening port: /healthz, /metrics, and the upgrade to a
 // WebSocket on /v1 (anything else is 404). Included only by sessions_*.cpp.
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -42,7 +43,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     if (ec) return;  // timeout, reset or garbage: just drop the connection
     auto& req = parser_->get();
     client_ = client_of(req);
-    ip_ = client_.to_string();
+    ip_ = client_.address.to_string();
     if (websocket::is_upgrade(req)) return upgrade();
     if (req.method() != http::verb::get)
       return respond(http::status::method_not_allowed, "GET only\n");
@@ -62,12 +63,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   }
 
   // The TCP peer, or the client a trusted proxy names (transport/client_address.h).
-  net::ip::address client_of(const http::request<http::string_body>& req) const {
+  Client client_of(const http::request<http::string_body>& req) const {
     std::string forwarded;
     const auto [first, last] = req.equal_range("X-Forwarded-For");
     for (auto it = first; it != last; ++it)
       forwarded += (forwarded.empty() ? "" : ",") + std::string(it->value());
-    return client_address(peer_, forwarded, state_.trusted_proxies());
+    Client c = client_address(peer_, forwarded, state_.trusted_proxies());
+    if (c.address != peer_ || c.unresolved)
+      spdlog::debug("request from {} counts as {}{}", peer_.to_string(), c.address.to_string(),
+                    c.unresolved ? " (its X-Forwarded-For names no client)" : "");
+    return c;
   }
 
   void upgrade() {
@@ -116,8 +121,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   std::optional<http::request_parser<http::string_body>> parser_;
   ServerState& state_;
   net::ip::address peer_;
-  net::ip::address client_;  // of the current request: peer_, or whom a trusted proxy names
-  std::string ip_;           // client_ as text
+  Client client_;   // of the current request: peer_, or whom a trusted proxy names
+  std::string ip_;  // client_.address as text
 };
 
 }  // namespace mend::server

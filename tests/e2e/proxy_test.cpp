@@ -3,6 +3,8 @@
 #include "devices.h"
 #include "e2e.h"
 
+#include <thread>
+
 namespace mend::test {
 namespace {
 
@@ -28,6 +30,19 @@ TEST(Proxy, ATrustedProxysClientsEachGetTheirOwnConnectionCap) {
   Device three = fresh(mendd.port(), via_proxy("198.51.100.3, 127.0.0.9"));
   Device proxy_itself = fresh(mendd.port());
   EXPECT_EQ(mendd.metric("mendd_rejections_total{reason=\"per_ip_cap\"}"), 1);
+
+  // The cap is released under the client's address when its connection ends.
+  one.conn->close();
+  bool readmitted = false;
+  for (int i = 0; i < 100 && !readmitted; ++i) {
+    try {
+      fresh(mendd.port(), via_proxy("198.51.100.1"));
+      readmitted = true;
+    } catch (const std::runtime_error&) {
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  EXPECT_TRUE(readmitted);
 }
 
 TEST(Proxy, AnUntrustedPeerCannotClaimAnotherAddress) {
@@ -65,6 +80,24 @@ TEST(Proxy, MetricsAreServedOnlyToAllowedAddresses) {
     EXPECT_EQ(via_proxy.substr(0, 4), "200\n");
     EXPECT_NE(via_proxy.find("mendd_connections"), std::string::npos);
     EXPECT_EQ(mendd.http_get("/metrics", "X-Forwarded-For: 203.0.113.1\r\n").substr(0, 4), "403\n");
+    // Several header lines are one list, in order: the last entry is the proxy's.
+    EXPECT_EQ(
+        mendd.http_get("/metrics", "X-Forwarded-For: 203.0.113.1\r\nX-Forwarded-For: 10.1.2.3\r\n")
+            .substr(0, 4),
+        "200\n");
+    EXPECT_EQ(
+        mendd.http_get("/metrics", "X-Forwarded-For: 10.1.2.3\r\nX-Forwarded-For: 203.0.113.1\r\n")
+            .substr(0, 4),
+        "403\n");
+  }
+  {
+    // The proxy runs next to mendd, and so does the scraper.
+    MenddProcess mendd({"--metrics-allow", "127.0.0.1", "--trusted-proxy", "127.0.0.1"});
+    EXPECT_EQ(mendd.http_get("/metrics").substr(0, 4), "200\n") << "the local scraper";
+    // A request through the proxy whose header names nobody is not the proxy's own.
+    for (const char* header : {"X-Forwarded-For: unknown\r\n", "X-Forwarded-For: 127.0.0.1\r\n",
+                               "X-Forwarded-For: _hidden, 127.0.0.1\r\n"})
+      EXPECT_EQ(mendd.http_get("/metrics", header).substr(0, 4), "403\n") << header;
   }
 }
 
