@@ -28,6 +28,7 @@ std::vector<std::string> mendd_args(const std::string& durability) {
   return {"--data-dir", "{dir}/data", "--durability", durability, "--log-level", "warn",
           "--messages-per-second", "1e9", "--message-burst", "1000000000",
           "--max-connections", "20000", "--max-connections-per-ip", "20000",
+          "--max-pending-connections", "20000", "--max-pending-connections-per-ip", "20000",
           "--pairing-attempts-per-minute", "100000000"};
   // clang-format on
 }

@@ -20,8 +20,9 @@ namespace {
 struct Flags {
   std::optional<std::string> listen, data_dir, durability, log_level, tls_cert, tls_key;
   std::optional<uint16_t> port;
-  std::optional<uint32_t> max_frame, max_conn, max_conn_ip, burst, queue_low, queue_high, queue_cap,
-      pairing_per_min, idle_ms, auth_ms, handshake_ms, batch_max, code_validity;
+  std::optional<uint32_t> max_frame, max_conn, max_conn_ip, max_pending, max_pending_ip, burst,
+      queue_low, queue_high, queue_cap, pairing_per_min, idle_ms, auth_ms, handshake_ms, batch_max,
+      code_validity;
   std::optional<std::string> port_file;
   std::optional<double> rate;
   std::vector<std::string> origins, trusted_proxies, metrics_allow;
@@ -54,6 +55,8 @@ void apply(const Flags& f, Config& c) {
   if (f.max_frame) c.max_frame_bytes = *f.max_frame;
   if (f.max_conn) c.max_connections = *f.max_conn;
   if (f.max_conn_ip) c.max_connections_per_ip = *f.max_conn_ip;
+  if (f.max_pending) c.max_pending_connections = *f.max_pending;
+  if (f.max_pending_ip) c.max_pending_connections_per_ip = *f.max_pending_ip;
   if (f.rate) c.messages_per_second = *f.rate;
   if (f.burst) c.message_burst = *f.burst;
   if (f.queue_low) c.queue_low_bytes = *f.queue_low;
@@ -95,6 +98,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-frame-bytes", f.max_frame, "largest WebSocket message accepted [262144]");
   app.add_option("--max-connections", f.max_conn, "total WebSocket connections [10000]");
   app.add_option("--max-connections-per-ip", f.max_conn_ip, "connections per client address [64]");
+  app.add_option("--max-pending-connections", f.max_pending,
+                 "connections not yet upgraded to a WebSocket (TLS, HTTP) [1024]");
+  app.add_option("--max-pending-connections-per-ip", f.max_pending_ip,
+                 "the same per TCP peer address; trusted proxies exempt [32]");
   app.add_option("--messages-per-second", f.rate, "per-device sustained message rate [50]");
   app.add_option("--message-burst", f.burst, "per-device burst [200]");
   app.add_option("--queue-low-bytes", f.queue_low, "outbound queue low watermark [262144]");

@@ -47,7 +47,8 @@ std::string validate(const Config& c) {
     return "queue_hard_cap_bytes must be at least twice max_frame_bytes";
   if (c.messages_per_second <= 0 || c.message_burst == 0)
     return "messages_per_second and message_burst must be positive";
-  if (c.max_connections == 0 || c.max_connections_per_ip == 0)
+  if (c.max_connections == 0 || c.max_connections_per_ip == 0 || c.max_pending_connections == 0 ||
+      c.max_pending_connections_per_ip == 0)
     return "connection caps must be positive";
   if (c.handshake_timeout_ms == 0 || c.auth_timeout_ms == 0 || c.idle_timeout_ms < 1000)
     return "timeouts must be positive (idle_timeout_ms at least 1000)";

@@ -31,6 +31,11 @@ struct Config {
 
   uint32_t max_connections = 10'000;
   uint32_t max_connections_per_ip = 64;
+  // Connections not yet upgraded to a WebSocket (TCP accepted, TLS or HTTP in
+  // progress, or plain HTTP requests), counted from accept. Trusted proxies
+  // are counted in the total only.
+  uint32_t max_pending_connections = 1024;
+  uint32_t max_pending_connections_per_ip = 32;
   double messages_per_second = 50;  // per device, envelopes of both kinds
   uint32_t message_burst = 200;
   uint32_t pairing_attempts_per_minute = 10;  // code requests and redemptions, per IP

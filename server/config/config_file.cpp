@@ -94,6 +94,10 @@ void load_config_file(const std::filesystem::path& file, Config& c) {
       number(file, node, key, c.max_connections);
     else if (key == "max_connections_per_ip")
       number(file, node, key, c.max_connections_per_ip);
+    else if (key == "max_pending_connections")
+      number(file, node, key, c.max_pending_connections);
+    else if (key == "max_pending_connections_per_ip")
+      number(file, node, key, c.max_pending_connections_per_ip);
     else if (key == "messages_per_second")
       number(file, node, key, c.messages_per_second);
     else if (key == "message_burst")

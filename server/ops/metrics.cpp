@@ -40,6 +40,8 @@ const char* rejection_label(Rejection r) {
     case Rejection::slow_consumer: return "slow_consumer";
     case Rejection::connection_cap: return "connection_cap";
     case Rejection::per_ip_cap: return "per_ip_cap";
+    case Rejection::pending_cap: return "pending_cap";
+    case Rejection::pending_per_ip_cap: return "pending_per_ip_cap";
     case Rejection::origin: return "origin";
     case Rejection::unexpected_frame: return "unexpected_frame";
     case Rejection::count_: break;
@@ -65,6 +67,9 @@ std::string Metrics::render_prometheus() const {
   std::string out;
   out.reserve(4096);
   metric(out, "mendd_connections", "gauge", "Open WebSocket connections.", connections.load());
+  metric(out, "mendd_pending_connections", "gauge",
+         "Accepted connections not (yet) upgraded to a WebSocket: TLS or HTTP in progress.",
+         pending_connections.load());
   metric(out, "mendd_connections_total", "counter", "Connections accepted since start.",
          connections_total.load());
   metric(out, "mendd_devices_online", "gauge", "Authenticated devices connected.",

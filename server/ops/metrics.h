@@ -40,6 +40,8 @@ enum class Rejection : size_t {
   slow_consumer,
   connection_cap,
   per_ip_cap,
+  pending_cap,         // a connection not yet upgraded, over max_pending_connections
+  pending_per_ip_cap,  // the same, over max_pending_connections_per_ip
   origin,
   unexpected_frame,
   count_  // not a reason
@@ -51,6 +53,7 @@ struct Metrics {
   Metrics();
 
   std::atomic<int64_t> connections{0};
+  std::atomic<int64_t> pending_connections{0};  // accepted, not (yet) a WebSocket
   std::atomic<uint64_t> connections_total{0};
   std::atomic<int64_t> devices_online{0};
   std::atomic<int64_t> pairs_online{0};  // pairs with both devices connected

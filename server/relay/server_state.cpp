@@ -39,6 +39,39 @@ DeviceSession* ServerState::online(const std::string& device_id) const {
   return it == online_.end() ? nullptr : it->second;
 }
 
+std::optional<PendingSlot> ServerState::try_pending(const boost::asio::ip::address& raw_peer) {
+  if (pending_ >= config_.max_pending_connections) {
+    metrics_.reject(Rejection::pending_cap);
+    return std::nullopt;
+  }
+  const boost::asio::ip::address peer = canonical(raw_peer);
+  std::string key;  // a trusted proxy carries many clients: the total only
+  if (!in_any(trusted_proxies_, peer)) {
+    key = peer.to_string();
+    uint32_t& n = pending_per_ip_[key];
+    if (n >= config_.max_pending_connections_per_ip) {
+      metrics_.reject(Rejection::pending_per_ip_cap);
+      return std::nullopt;
+    }
+    ++n;
+  }
+  ++pending_;
+  metrics_.pending_connections.fetch_add(1, std::memory_order_relaxed);
+  return PendingSlot(this, std::move(key));
+}
+
+void ServerState::release_pending(const std::string& ip) {
+  --pending_;
+  metrics_.pending_connections.fetch_sub(1, std::memory_order_relaxed);
+  if (ip.empty()) return;
+  auto it = pending_per_ip_.find(ip);
+  if (it != pending_per_ip_.end() && --it->second == 0) pending_per_ip_.erase(it);
+}
+
+PendingSlot::~PendingSlot() {
+  if (state_) state_->release_pending(ip_);
+}
+
 bool ServerState::admit(const std::string& ip) {
   if (total_connections_ >= config_.max_connections) {
     metrics_.reject(Rejection::connection_cap);

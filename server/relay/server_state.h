@@ -2,9 +2,11 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "config/config.h"
 #include "ops/metrics.h"
@@ -17,6 +19,25 @@ namespace mend::server {
 
 class DeviceSession;
 class Outbound;
+class ServerState;
+
+// One of max_pending_connections (and of its address's share, unless the peer
+// is a trusted proxy), held by a connection from accept until it is upgraded
+// to a WebSocket or closed.
+class PendingSlot {
+ public:
+  PendingSlot(PendingSlot&& other) noexcept
+      : state_(std::exchange(other.state_, nullptr)), ip_(std::move(other.ip_)) {}
+  PendingSlot& operator=(PendingSlot&&) = delete;
+  PendingSlot(const PendingSlot&) = delete;
+  ~PendingSlot();
+
+ private:
+  friend class ServerState;
+  PendingSlot(ServerState* state, std::string ip) : state_(state), ip_(std::move(ip)) {}
+  ServerState* state_;
+  std::string ip_;  // empty: not counted per address
+};
 
 // Everything the sessions share: settings, metrics, storage, rendezvous codes,
 // the registry of online devices, and the connection accounting. Lives on the
@@ -38,7 +59,10 @@ class ServerState {
   DeviceSession* online(const std::string& device_id) const;
 
   // -- connections --
-  // False if a cap refuses it (and counts the rejection).
+  // At accept: nullopt if max_pending_connections or the peer's share is used
+  // up (and counts the rejection); the connection should then be closed.
+  std::optional<PendingSlot> try_pending(const boost::asio::ip::address& peer);
+  // At the upgrade: false if a cap refuses it (and counts the rejection).
   bool admit(const std::string& ip);
   void release(const std::string& ip);
   void track(Outbound& connection) { connections_.insert(&connection); }
@@ -70,8 +94,12 @@ class ServerState {
   std::unique_ptr<CommitQueue> storage_;
   Rendezvous rendezvous_;
   std::unordered_map<std::string, DeviceSession*> online_;
+  friend class PendingSlot;
+  void release_pending(const std::string& ip);
   std::unordered_map<std::string, uint32_t> per_ip_;
   uint32_t total_connections_ = 0;
+  std::unordered_map<std::string, uint32_t> pending_per_ip_;
+  uint32_t pending_ = 0;
   std::unordered_set<Outbound*> connections_;
   std::unordered_map<std::string, TokenBucket> pairing_buckets_;
   std::unordered_map<std::string, TokenBucket> send_buckets_;

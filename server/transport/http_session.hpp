@@ -17,12 +17,15 @@
 namespace mend::server {
 
 inline constexpr std::string_view kWebSocketPath = "/v1";
+// Plain HTTP requests on one keep-alive connection; the last is answered with
+// Connection: close, so a connection cannot hold its pending slot for ever.
+inline constexpr int kMaxRequestsPerConnection = 100;
 
 template <class Stream>
 class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(Stream&& stream, ServerState& state, net::ip::address peer)
-      : stream_(std::move(stream)), state_(state), peer_(peer) {}
+  HttpSession(Stream&& stream, ServerState& state, net::ip::address peer, PendingSlot slot)
+      : stream_(std::move(stream)), state_(state), peer_(peer), slot_(std::move(slot)) {}
 
   // For TLS streams the caller has finished the TLS handshake already.
   void run() { do_read(); }
@@ -102,7 +105,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
         std::make_shared<http::response<http::string_body>>(status, parser_->get().version());
     res->set(http::field::server, "mendd");
     res->set(http::field::content_type, type);
-    res->keep_alive(parser_->get().keep_alive() && status == http::status::ok);
+    res->keep_alive(parser_->get().keep_alive() && status == http::status::ok &&
+                    ++requests_ < kMaxRequestsPerConnection);
     res->body() = std::move(body);
     res->prepare_payload();
     http::async_write(stream_, *res,
@@ -121,8 +125,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   std::optional<http::request_parser<http::string_body>> parser_;
   ServerState& state_;
   net::ip::address peer_;
-  Client client_;   // of the current request: peer_, or whom a trusted proxy names
-  std::string ip_;  // client_.address as text
+  PendingSlot slot_;  // released when this session ends: closed, or handed to a WebSocket
+  int requests_ = 0;  // answered with keep-alive
+  Client client_;     // of the current request: peer_, or whom a trusted proxy names
+  std::string ip_;    // client_.address as text
 };
 
 }  // namespace mend::server

@@ -142,10 +142,9 @@ class WsConnection final : public Outbound,
       batch_buffer_ = encode_batch(queue_, in_flight_);
       out = net::buffer(batch_buffer_);
     }
-    ws_.async_write(out,
-                    [self = this->shared_from_this()](beast::error_code ec, size_t n) {
-                      self->on_write(ec, n);
-                    });
+    ws_.async_write(out, [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+      self->on_write(ec, n);
+    });
   }
 
   void on_write(beast::error_code ec, size_t n) {
@@ -225,8 +224,8 @@ class WsConnection final : public Outbound,
   std::string ip_;
   std::shared_ptr<DeviceSession> session_;
   std::deque<std::string> queue_;
-  size_t in_flight_ = 0;       // frames at the queue's front that the current write carries
-  std::string batch_buffer_;   // the current write's Batch message, when it is one
+  size_t in_flight_ = 0;      // frames at the queue's front that the current write carries
+  std::string batch_buffer_;  // the current write's Batch message, when it is one
   size_t queued_bytes_ = 0;
   websocket::close_reason close_reason_;
   bool reading_ = false;
