@@ -219,16 +219,7 @@ TEST(Hardening, PerAddressConnectionCap) {
   }
   two->close();
   // The slot frees once the server has seen the close.
-  bool reconnected = false;
-  for (int i = 0; i < 50 && !reconnected; ++i) {
-    try {
-      auto again = TestClient::connect(mendd.port());
-      reconnected = true;
-    } catch (const std::runtime_error&) {
-      std::this_thread::sleep_for(20ms);
-    }
-  }
-  EXPECT_TRUE(reconnected);
+  EXPECT_TRUE(eventually([&] { TestClient::connect(mendd.port()); }, 50));
 }
 
 TEST(Hardening, BrowserOriginsMustBeAllowed) {

@@ -3,8 +3,6 @@
 #include "devices.h"
 #include "e2e.h"
 
-#include <thread>
-
 namespace mend::test {
 namespace {
 
@@ -33,16 +31,7 @@ TEST(Proxy, ATrustedProxysClientsEachGetTheirOwnConnectionCap) {
 
   // The cap is released under the client's address when its connection ends.
   one.conn->close();
-  bool readmitted = false;
-  for (int i = 0; i < 100 && !readmitted; ++i) {
-    try {
-      fresh(mendd.port(), via_proxy("198.51.100.1"));
-      readmitted = true;
-    } catch (const std::runtime_error&) {
-      std::this_thread::sleep_for(20ms);
-    }
-  }
-  EXPECT_TRUE(readmitted);
+  EXPECT_TRUE(eventually([&] { fresh(mendd.port(), via_proxy("198.51.100.1")); }));
 }
 
 TEST(Proxy, AnUntrustedPeerCannotClaimAnotherAddress) {
