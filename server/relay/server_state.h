@@ -87,6 +87,9 @@ class ServerState {
   void set_shutting_down() { shutting_down_ = true; }
 
  private:
+  friend class PendingSlot;
+  void release_pending(const std::string& ip);
+
   Config config_;
   std::vector<AddressRange> trusted_proxies_, metrics_allow_;
   Metrics metrics_;
@@ -94,8 +97,6 @@ class ServerState {
   std::unique_ptr<CommitQueue> storage_;
   Rendezvous rendezvous_;
   std::unordered_map<std::string, DeviceSession*> online_;
-  friend class PendingSlot;
-  void release_pending(const std::string& ip);
   std::unordered_map<std::string, uint32_t> per_ip_;
   uint32_t total_connections_ = 0;
   std::unordered_map<std::string, uint32_t> pending_per_ip_;
