@@ -47,7 +47,7 @@ std::optional<PendingSlot> ServerState::try_pending(const boost::asio::ip::addre
   const boost::asio::ip::address peer = canonical(raw_peer);
   std::string key;  // a trusted proxy carries many clients: the total only
   if (!in_any(trusted_proxies_, peer)) {
-    key = peer.to_string();
+    key = rate_key(peer.to_string());  // an IPv6 /64 is one address
     uint32_t& n = pending_per_ip_[key];
     if (n >= config_.max_pending_connections_per_ip) {
       metrics_.reject(Rejection::pending_per_ip_cap);
@@ -77,7 +77,7 @@ bool ServerState::admit(const std::string& ip) {
     metrics_.reject(Rejection::connection_cap);
     return false;
   }
-  uint32_t& n = per_ip_[ip];
+  uint32_t& n = per_ip_[rate_key(ip)];  // an IPv6 /64 is one address
   if (n >= config_.max_connections_per_ip) {
     metrics_.reject(Rejection::per_ip_cap);
     return false;
@@ -88,7 +88,7 @@ bool ServerState::admit(const std::string& ip) {
 }
 
 void ServerState::release(const std::string& ip) {
-  auto it = per_ip_.find(ip);
+  auto it = per_ip_.find(rate_key(ip));
   if (it == per_ip_.end()) return;
   if (--it->second == 0) per_ip_.erase(it);
   --total_connections_;

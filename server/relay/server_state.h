@@ -61,6 +61,8 @@ class ServerState {
   // -- connections --
   // At accept: nullopt if max_pending_connections or the peer's share is used
   // up (and counts the rejection); the connection should then be closed.
+  // Per-address shares here and in admit() go by rate_key(): an IPv6 /64 is
+  // one address.
   std::optional<PendingSlot> try_pending(const boost::asio::ip::address& peer);
   // At the upgrade: false if a cap refuses it (and counts the rejection).
   bool admit(const std::string& ip);

@@ -72,7 +72,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     for (auto it = first; it != last; ++it)
       forwarded += (forwarded.empty() ? "" : ",") + std::string(it->value());
     Client c = client_address(peer_, forwarded, state_.trusted_proxies());
-    if (c.address != peer_ || c.unresolved)
+    if (c.address != canonical(peer_) || c.unresolved)
       spdlog::debug("request from {} counts as {}{}", peer_.to_string(), c.address.to_string(),
                     c.unresolved ? " (its X-Forwarded-For names no client)" : "");
     return c;
@@ -125,8 +125,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   std::optional<http::request_parser<http::string_body>> parser_;
   ServerState& state_;
   net::ip::address peer_;
-  PendingSlot slot_;  // released when this session ends: closed, or handed to a WebSocket
-  int requests_ = 0;  // answered with keep-alive
+  PendingSlot slot_;  // released when this session ends (closed, or upgraded: ws->start() took
+                      // the stream)
+  int requests_ = 0;  // 200 answers to keep-alive requests, the last with Connection: close
   Client client_;     // of the current request: peer_, or whom a trusted proxy names
   std::string ip_;    // client_.address as text
 };

@@ -16,8 +16,7 @@ void relay_burst(Device& from, Device& to, int n) {
   ASSERT_EQ(events.size(), static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     EXPECT_EQ(events[static_cast<size_t>(i)].sequence(), static_cast<uint64_t>(i + 1));
-    EXPECT_EQ(events[static_cast<size_t>(i)].envelope().ciphertext(),
-              "burst " + std::to_string(i));
+    EXPECT_EQ(events[static_cast<size_t>(i)].envelope().ciphertext(), "burst " + std::to_string(i));
   }
 }
 

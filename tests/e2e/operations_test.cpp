@@ -42,12 +42,7 @@ TEST(Operations, ServesWssWithACertificateMadeHere) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("mend-tls-" + random_id(4).substr(0, 0) + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  const auto cert = dir / "cert.pem", key = dir / "key.pem";
-  const std::string cmd =
-      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-      " -keyout " +
-      key.string() + " -out " + cert.string() + " -days 1 -subj /CN=127.0.0.1 2>/dev/null";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl could not make a certificate";
+  const auto [cert, key] = self_signed_certificate(dir);
   {
     MenddProcess mendd({"--tls-cert", cert.string(), "--tls-key", key.string()});
     ConnectOptions tls;
