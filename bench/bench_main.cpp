@@ -1,6 +1,7 @@
 // mend-bench: measures mendd against the bars in bench/README.md, in one run:
-// bare-echo baseline, relay throughput, latency at half that peak, and the
-// memory of idle authenticated connections.
+// bare-echo baseline, relay throughput, latency at half that peak (and, for
+// the latency curve, at other shares of it), and the memory of idle
+// authenticated connections.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
