@@ -111,7 +111,9 @@ int main(int argc, char** argv) {
                  "pairing code requests and redemptions per address [10]");
   app.add_option("--idle-timeout-ms", f.idle_ms, "close after this long without traffic [60000]");
   app.add_option("--auth-timeout-ms", f.auth_ms, "time to answer the challenge [10000]");
-  app.add_option("--handshake-timeout-ms", f.handshake_ms, "time for TCP/TLS/HTTP upgrade [10000]");
+  app.add_option("--handshake-timeout-ms", f.handshake_ms,
+                 "time for each of: the TLS handshake, an HTTP request, the WebSocket upgrade "
+                 "[10000]");
   app.add_option("--storage-batch-max", f.batch_max, "most writes in one group commit [1024]");
   app.add_option("--pairing-code-validity-s", f.code_validity, "lifetime of a pairing code [600]");
   app.add_option("--port-file", f.port_file, "write the bound port to this file once listening");

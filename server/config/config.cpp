@@ -45,7 +45,7 @@ std::string validate(const Config& c) {
     return "queue sizes must satisfy queue_low_bytes < queue_high_bytes < queue_hard_cap_bytes";
   if (c.queue_hard_cap_bytes < 2 * c.max_frame_bytes)
     return "queue_hard_cap_bytes must be at least twice max_frame_bytes";
-  if (c.messages_per_second <= 0 || c.message_burst == 0)
+  if (!(c.messages_per_second > 0) || c.message_burst == 0)  // NaN too
     return "messages_per_second and message_burst must be positive";
   if (c.max_connections == 0 || c.max_connections_per_ip == 0 || c.max_pending_connections == 0 ||
       c.max_pending_connections_per_ip == 0)

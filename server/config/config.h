@@ -21,7 +21,7 @@ struct Config {
   std::filesystem::path tls_private_key;
 
   uint32_t max_frame_bytes = 256 * 1024;
-  uint32_t handshake_timeout_ms = 10'000;  // TCP accept -> WebSocket upgraded
+  uint32_t handshake_timeout_ms = 10'000;  // each: TLS handshake, HTTP request, WS upgrade
   uint32_t auth_timeout_ms = 10'000;       // upgraded -> Authenticate verified
   uint32_t idle_timeout_ms = 60'000;       // pings every half of it
 

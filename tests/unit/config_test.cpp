@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 
 #include "temp_dir.h"
@@ -61,6 +62,9 @@ TEST(Config, ValidateCatchesInconsistentLimits) {
   c = Config{};
   c.max_frame_bytes = 100;
   EXPECT_NE(validate(c), "");
+  c = Config{};
+  c.messages_per_second = std::nan("");
+  EXPECT_EQ(validate(c), "messages_per_second and message_burst must be positive");
   c = Config{};
   c.metrics_allow = {"127.0.0.1", "localhost"};
   EXPECT_EQ(validate(c),
