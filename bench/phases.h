@@ -51,6 +51,8 @@ struct StorageStats {
   // mendd_relay_seconds in the window: stored Sends relayed, and the smallest
   // histogram bound below which 50% / 99% of them were (-1: beyond the last bound).
   double relayed = 0, relay_p50_bound = -1, relay_p99_bound = -1;
+  // mendd_storage_queue_seconds the same way: writes, and their wait for a group commit.
+  double queued = 0, queue_p50_bound = -1, queue_p99_bound = -1;
   double seconds = 0;  // the window
   IoCounters io;       // what mendd read and wrote in the window (/proc/PID/io)
 };

@@ -139,6 +139,16 @@ Rss read_rss(pid_t pid) {
   return r;
 }
 
+namespace {
+// schedstat(5 of proc): time on a CPU, time waiting on a run queue (ns), slices.
+double run_queue_seconds(const fs::path& task) {
+  std::istringstream in(read_file(task / "schedstat"));
+  double running = 0, waiting = 0;
+  if (!(in >> running >> waiting)) return -1;
+  return waiting / 1e9;
+}
+}  // namespace
+
 std::vector<ThreadCpu> thread_cpu(pid_t pid) {
   std::vector<ThreadCpu> out;
   const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
@@ -156,9 +166,20 @@ std::vector<ThreadCpu> thread_cpu(pid_t pid) {
     // After the name: state is field 3 of stat(5), utime 14, stime 15.
     const double secs = (std::stod(fields[11]) + std::stod(fields[12])) / tick;
     out.push_back({std::stoi(entry.path().filename().string()),
-                   stat.substr(open + 1, close - open - 1), secs});
+                   stat.substr(open + 1, close - open - 1), secs, run_queue_seconds(entry.path())});
   }
   return out;
+}
+
+double self_wait_seconds() {
+  double sum = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc/self/task", ec)) {
+    const double w = run_queue_seconds(entry.path());
+    if (w < 0) return -1;
+    sum += w;
+  }
+  return ec ? -1 : sum;
 }
 
 double self_cpu_seconds() {
@@ -172,6 +193,7 @@ CpuMeter::CpuMeter(pid_t server)
     : server_(server),
       server_start_(thread_cpu(server)),
       client_start_(self_cpu_seconds()),
+      client_wait_start_(self_wait_seconds()),
       start_(std::chrono::steady_clock::now()) {}
 
 CpuUse CpuMeter::finish() const {
@@ -180,16 +202,29 @@ CpuUse CpuMeter::finish() const {
   CpuUse use;
   if (wall <= 0) return use;
   use.client_pct = 100 * (self_cpu_seconds() - client_start_) / wall;
+  const double client_waited = self_wait_seconds();
+  if (client_waited >= 0 && client_wait_start_ >= 0)
+    use.client_wait_pct = 100 * (client_waited - client_wait_start_) / wall;
+  double server_waited = 0;
+  bool wait_known = true;
   for (const ThreadCpu& t : thread_cpu(server_)) {
-    double before = 0;
+    double before = 0, waited_before = 0;
     for (const ThreadCpu& s : server_start_)
-      if (s.tid == t.tid) before = s.seconds;
+      if (s.tid == t.tid) {
+        before = s.seconds;
+        waited_before = s.waited;
+      }
     const double pct = 100 * (t.seconds - before) / wall;
     use.server_pct += pct;
+    if (t.waited < 0 || waited_before < 0)
+      wait_known = false;
+    else
+      server_waited += t.waited - waited_before;
     if (pct >= 0.5)
       use.server_threads_pct.emplace_back(
           t.name + (t.tid == server_ ? " (main)" : " (tid " + std::to_string(t.tid) + ")"), pct);
   }
+  if (wait_known) use.server_wait_pct = 100 * server_waited / wall;
   std::sort(use.server_threads_pct.begin(), use.server_threads_pct.end(),
             [](const auto& a, const auto& b) { return a.second > b.second; });
   return use;

@@ -50,22 +50,30 @@ struct Rss {
 };
 Rss read_rss(pid_t pid);
 
-// CPU seconds (user + system) of every thread of a process, by thread name.
+// CPU seconds (user + system) of every thread of a process, by thread name, and
+// the seconds it was runnable but waited for a core (-1 without schedstat).
 struct ThreadCpu {
   int tid;
   std::string name;
   double seconds;
+  double waited = -1;
 };
 std::vector<ThreadCpu> thread_cpu(pid_t pid);
 // CPU seconds of this process (all threads).
 double self_cpu_seconds();
+// Seconds this process's threads have waited for a core, summed (-1 if unknown).
+double self_wait_seconds();
 
 // CPU used by a server (per thread) and by this process between start and finish(),
-// as a percentage of one core: tells whether a side was saturated.
+// as a percentage of one core: tells whether a side was saturated. The wait
+// figures are the time threads were ready to run but every core was taken (the
+// run queue), summed over threads; -1 when the kernel does not say.
 struct CpuUse {
   double server_pct = 0;
   std::vector<std::pair<std::string, double>> server_threads_pct;  // busiest first
   double client_pct = 0;
+  double server_wait_pct = -1;
+  double client_wait_pct = -1;
 };
 class CpuMeter {
  public:
@@ -76,6 +84,7 @@ class CpuMeter {
   pid_t server_;
   std::vector<ThreadCpu> server_start_;
   double client_start_;
+  double client_wait_start_;
   std::chrono::steady_clock::time_point start_;
 };
 

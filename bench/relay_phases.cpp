@@ -56,15 +56,21 @@ StorageStats StorageMeter::finish() const {
   st.over_10ms = st.batches - delta("mendd_storage_commit_seconds_bucket{le=\"0.01\"}");
   st.over_25ms = st.batches - delta("mendd_storage_commit_seconds_bucket{le=\"0.025\"}");
   st.relayed = delta("mendd_relay_seconds_count");
-  static const char* const kBounds[] = {"0.0005", "0.001", "0.002", "0.003", "0.004", "0.005",
-                                        "0.0075", "0.01",  "0.015", "0.025", "0.05",  "0.25"};
-  for (const char* le : kBounds) {
-    const double below =
-        delta(("mendd_relay_seconds_bucket{le=\"" + std::string(le) + "\"}").c_str());
-    if (st.relayed <= 0 || below < 0) break;
-    if (st.relay_p50_bound < 0 && below >= 0.5 * st.relayed) st.relay_p50_bound = std::stod(le);
-    if (st.relay_p99_bound < 0 && below >= 0.99 * st.relayed) st.relay_p99_bound = std::stod(le);
-  }
+  st.queued = delta("mendd_storage_queue_seconds_count");
+  // Upper bounds of the median and the 99th percentile from a histogram's buckets.
+  auto bounds = [&](const std::string& name, double& p50, double& p99) {
+    static const char* const kBounds[] = {"0.0005", "0.001", "0.002", "0.003", "0.004", "0.005",
+                                          "0.0075", "0.01",  "0.015", "0.025", "0.05",  "0.25"};
+    const double count = delta((name + "_count").c_str());
+    for (const char* le : kBounds) {
+      const double below = delta((name + "_bucket{le=\"" + std::string(le) + "\"}").c_str());
+      if (count <= 0 || below < 0) break;
+      if (p50 < 0 && below >= 0.5 * count) p50 = std::stod(le);
+      if (p99 < 0 && below >= 0.99 * count) p99 = std::stod(le);
+    }
+  };
+  bounds("mendd_relay_seconds", st.relay_p50_bound, st.relay_p99_bound);
+  bounds("mendd_storage_queue_seconds", st.queue_p50_bound, st.queue_p99_bound);
   st.ok = st.batches >= 0 && st.writes >= 0 && st.commit_s >= 0;
   return st;
 }

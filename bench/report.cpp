@@ -24,18 +24,26 @@ std::string num(double v) {
   return o.str();
 }
 
-std::string cpu_line(const CpuUse& c, const char* server) {
-  std::string s =
-      std::string(server) + " " + std::to_string(static_cast<int>(std::lround(c.server_pct))) + "%";
+int pct(double v) { return static_cast<int>(std::lround(v)); }
+
+// The "cpu:" line and, where the kernel reports it, the time the threads were
+// ready but found no free core: CPU contention, which shows up as latency.
+void print_cpu(FILE* out, const CpuUse& c, const char* server) {
+  std::string s = std::string(server) + " " + std::to_string(pct(c.server_pct)) + "%";
   if (!c.server_threads_pct.empty()) {
     s += " [";
     for (size_t i = 0; i < c.server_threads_pct.size(); ++i)
       s += (i ? ", " : "") + c.server_threads_pct[i].first + " " +
-           std::to_string(static_cast<int>(std::lround(c.server_threads_pct[i].second))) + "%";
+           std::to_string(pct(c.server_threads_pct[i].second)) + "%";
     s += "]";
   }
-  return s + ", mend-bench " + std::to_string(static_cast<int>(std::lround(c.client_pct))) +
-         "% (of one core)";
+  std::fprintf(out, "   cpu:       %s, mend-bench %d%% (of one core)\n", s.c_str(),
+               pct(c.client_pct));
+  if (c.server_wait_pct >= 0 && c.client_wait_pct >= 0)
+    std::fprintf(out,
+                 "   run queue: %s %d%%, mend-bench %d%% (of one core: ready to run, waiting for "
+                 "a free core)\n",
+                 server, pct(c.server_wait_pct), pct(c.client_wait_pct));
 }
 
 void print_storage(FILE* out, const StorageStats& st) {
@@ -60,6 +68,9 @@ void print_storage(FILE* out, const StorageStats& st) {
     std::fprintf(
         out, "   in mendd:  p50 %s, p99 %s from handling a Send to queueing its ack and delivery\n",
         bound(st.relay_p50_bound).c_str(), bound(st.relay_p99_bound).c_str());
+  if (st.queued > 0)
+    std::fprintf(out, "   queued:    p50 %s, p99 %s of that waiting for a group commit to start\n",
+                 bound(st.queue_p50_bound).c_str(), bound(st.queue_p99_bound).c_str());
   // rchar and wchar include the sockets; the storage share is what exceeds them.
   if (st.writes > 0 && st.io.write_bytes >= 0)
     std::fprintf(out,
@@ -80,6 +91,8 @@ std::string json_storage(const StorageStats& st) {
          ", \"relayed\": " + num(st.relayed) +
          ", \"relay_p50_bound_s\": " + num(st.relay_p50_bound) +
          ", \"relay_p99_bound_s\": " + num(st.relay_p99_bound) +
+         ", \"queue_p50_bound_s\": " + num(st.queue_p50_bound) +
+         ", \"queue_p99_bound_s\": " + num(st.queue_p99_bound) +
          ", \"rchar\": " + num(st.io.rchar) + ", \"wchar\": " + num(st.io.wchar) +
          ", \"write_bytes\": " + num(st.io.write_bytes) + "}";
 }
@@ -108,8 +121,11 @@ std::string json_string(const std::string& s) {
 }
 
 std::string json_cpu(const CpuUse& c) {
-  std::string s = "{\"server_pct\": " + num(c.server_pct) +
-                  ", \"client_pct\": " + num(c.client_pct) + ", \"server_threads_pct\": {";
+  std::string s =
+      "{\"server_pct\": " + num(c.server_pct) + ", \"client_pct\": " + num(c.client_pct) +
+      ", \"server_wait_pct\": " + (c.server_wait_pct < 0 ? "null" : num(c.server_wait_pct)) +
+      ", \"client_wait_pct\": " + (c.client_wait_pct < 0 ? "null" : num(c.client_wait_pct)) +
+      ", \"server_threads_pct\": {";
   for (size_t i = 0; i < c.server_threads_pct.size(); ++i)
     s += (i ? ", " : "") + json_string(c.server_threads_pct[i].first) + ": " +
          num(c.server_threads_pct[i].second);
@@ -154,7 +170,7 @@ void print_echo(FILE* out, const LoadSettings& s, const ThroughputResult& r) {
       s.connections, r.inflight, r.message_bytes);
   std::fprintf(out, "   echoed:    %llu in %.1f s = %.0f msg/s\n",
                static_cast<unsigned long long>(r.counted), r.seconds, r.rate);
-  std::fprintf(out, "   cpu:       %s\n", cpu_line(r.cpu, "mend-echo").c_str());
+  print_cpu(out, r.cpu, "mend-echo");
   print_problems(out, r.problems);
 }
 
@@ -168,7 +184,7 @@ void print_relay(FILE* out, const LoadSettings& s, const std::string& durability
                r.message_bytes);
   std::fprintf(out, "   delivered: %llu in %.1f s = %.0f msg/s\n",
                static_cast<unsigned long long>(r.counted), r.seconds, r.rate);
-  std::fprintf(out, "   cpu:       %s\n", cpu_line(r.cpu, "mendd").c_str());
+  print_cpu(out, r.cpu, "mendd");
   print_storage(out, r.storage);
   print_problems(out, r.problems);
 }
@@ -190,7 +206,7 @@ void print_latency(FILE* out, const LatencyResult& r) {
   if (r.schedule_misses)
     std::fprintf(out, "   pacing:    every window was full on %llu pacer turns (server behind)\n",
                  static_cast<unsigned long long>(r.schedule_misses));
-  std::fprintf(out, "   cpu:       %s\n", cpu_line(r.cpu, "mendd").c_str());
+  print_cpu(out, r.cpu, "mendd");
   print_storage(out, r.storage);
   print_problems(out, r.problems);
 }
@@ -321,7 +337,7 @@ std::string to_json(const Results& r) {
   // relay_runs hold every run; echo and relay are the peaks).
   // Version 3: the latency curve (settings.curve_fractions, latency_by_load,
   // p99_bar_held_up_to_msg_per_s; latency.fraction_of_peak).
-  std::string j = "{\n  \"version\": 3,\n  \"complete\": " +
+  std::string j = "{\n  \"version\": 4,\n  \"complete\": " +
                   std::string(r.sweeps_complete() ? "true" : "false") + ",\n";
   j += "  \"settings\": {\"devices\": " + std::to_string(r.load.connections) +
        ", \"payload_bytes\": " + std::to_string(r.load.payload_bytes) +

@@ -53,6 +53,8 @@ Metrics::Metrics()
     : batch_size({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096}),
       commit_seconds(
           {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}),
+      queue_seconds(
+          {0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.25}),
       relay_seconds(
           {0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.25}) {}
 
@@ -109,6 +111,8 @@ std::string Metrics::render_prometheus() const {
                        rejection_label(static_cast<Rejection>(i)), rejections[i].load());
   batch_size.render(out, "mendd_storage_batch_size", "Writes per group commit.");
   commit_seconds.render(out, "mendd_storage_commit_seconds", "Time to run and commit one batch.");
+  queue_seconds.render(out, "mendd_storage_queue_seconds",
+                       "Time a write waited in the storage queue for its batch to start.");
   relay_seconds.render(out, "mendd_relay_seconds",
                        "Time from handling a stored Send to queueing its ack and delivery.");
   return out;

@@ -71,6 +71,7 @@ struct Metrics {
   std::array<std::atomic<uint64_t>, static_cast<size_t>(Rejection::count_)> rejections{};
   Histogram batch_size;
   Histogram commit_seconds;
+  Histogram queue_seconds;  // a write's wait for its group commit to start
   Histogram relay_seconds;
 
   void reject(Rejection r) {

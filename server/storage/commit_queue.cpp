@@ -24,7 +24,7 @@ CommitQueue::~CommitQueue() { stop(); }
 void CommitQueue::write(Work work, Done done) {
   {
     std::lock_guard lock(mutex_);
-    jobs_.push_back(Job{true, std::move(work), std::move(done)});
+    jobs_.push_back(Job{true, std::move(work), std::move(done), std::chrono::steady_clock::now()});
   }
   wake_.notify_one();
 }
@@ -32,7 +32,7 @@ void CommitQueue::write(Work work, Done done) {
 void CommitQueue::read(Work work, Done done) {
   {
     std::lock_guard lock(mutex_);
-    jobs_.push_back(Job{false, std::move(work), std::move(done)});
+    jobs_.push_back(Job{false, std::move(work), std::move(done), std::chrono::steady_clock::now()});
   }
   wake_.notify_one();
 }
@@ -80,6 +80,9 @@ void CommitQueue::run_batch(std::deque<Job>& jobs) {
   for (const Job& j : jobs) writes += j.is_write ? 1 : 0;
   if (writes > 0) {
     const auto start = std::chrono::steady_clock::now();
+    for (const Job& j : jobs)
+      if (j.is_write)
+        metrics_.queue_seconds.observe(std::chrono::duration<double>(start - j.queued).count());
     bool ok = true;
     try {
       storage_->begin_batch();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -42,6 +43,7 @@ class CommitQueue {
     bool is_write;
     Work work;
     Done done;
+    std::chrono::steady_clock::time_point queued;
   };
   void run();
   void run_batch(std::deque<Job>& jobs);

@@ -17,8 +17,9 @@ TEST(Operations, HealthAndMetricsEndpoints) {
   for (const char* name :
        {"mendd_connections 2", "mendd_pairs_online 1", "mendd_devices_online 2",
         "mendd_messages_relayed_total{kind=\"stored\"} 1", "mendd_storage_batch_size_count",
-        "mendd_storage_commit_seconds_bucket", "mendd_rejections_total{reason=\"auth_failed\"} 0",
-        "mendd_received_bytes_total", "mendd_sent_bytes_total", "mendd_pairings_total 1"})
+        "mendd_storage_commit_seconds_bucket", "mendd_storage_queue_seconds_bucket",
+        "mendd_rejections_total{reason=\"auth_failed\"} 0", "mendd_received_bytes_total",
+        "mendd_sent_bytes_total", "mendd_pairings_total 1"})
     EXPECT_NE(metrics.find(name), std::string::npos) << name;
   EXPECT_EQ(mendd.http_get("/nope").substr(0, 3), "404");
 }
