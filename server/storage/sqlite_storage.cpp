@@ -10,6 +10,7 @@
 #include "storage/sqlite_checkpointer.h"
 #include "storage/sqlite_migrations.h"
 #include "storage/sqlite_statements.h"
+#include "storage/sqlite_wal_combiner.h"
 
 namespace mend::server {
 
@@ -21,9 +22,13 @@ using sqlite::Statements;
 class SqliteStorage final : public Storage {
  public:
   SqliteStorage(const std::filesystem::path& file, Durability durability) {
+    // With full durability SQLite syncs the WAL at every commit, which is what
+    // the combining VFS needs (sqlite_wal_combiner.h); the other levels use
+    // the default VFS.
+    const char* vfs = durability == Durability::full ? sqlite::wal_combining_vfs() : nullptr;
     if (sqlite3_open_v2(file.c_str(), &db_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
+                        vfs) != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
       sqlite3_close(db_);
       throw std::runtime_error("cannot open database " + file.string() + ": " + msg);
