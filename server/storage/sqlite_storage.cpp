@@ -1,5 +1,6 @@
 #include "storage/sqlite_storage.h"
 
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <array>
@@ -24,13 +25,28 @@ class SqliteStorage final : public Storage {
   SqliteStorage(const std::filesystem::path& file, Durability durability) {
     // With full durability SQLite syncs the WAL at every commit, which is what
     // the combining VFS needs (sqlite_wal_combiner.h); the other levels use
-    // the default VFS.
+    // the default VFS, and so does a SQLite that does not sync that way.
     const char* vfs = durability == Durability::full ? sqlite::wal_combining_vfs() : nullptr;
+    open(file, durability, vfs);
+    if (vfs && !sqlite::wal_combiner_safe_for(db_)) {
+      spdlog::warn(
+          "storage: this SQLite does not sync the WAL at the end of every commit; writing it "
+          "without the write combiner");
+      close();
+      open(file, durability, nullptr);
+    }
+  }
+
+  void keep(std::unique_ptr<DataDirLock> lock) { lock_ = std::move(lock); }
+
+ private:
+  void open(const std::filesystem::path& file, Durability durability, const char* vfs) {
     if (sqlite3_open_v2(file.c_str(), &db_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         vfs) != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
       sqlite3_close(db_);
+      db_ = nullptr;
       throw std::runtime_error("cannot open database " + file.string() + ": " + msg);
     }
     sqlite3_busy_timeout(db_, 5000);
@@ -38,16 +54,18 @@ class SqliteStorage final : public Storage {
       configure(file, durability);
     } catch (...) {
       // A refused or broken database must not leak the connection.
-      checkpointer_.reset();
-      statements_.reset();
-      sqlite3_close_v2(db_);
+      close();
       throw;
     }
   }
 
-  void keep(std::unique_ptr<DataDirLock> lock) { lock_ = std::move(lock); }
+  void close() {
+    checkpointer_.reset();
+    statements_.reset();
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+  }
 
- private:
   void configure(const std::filesystem::path& file, Durability durability) {
     // Small pages for a new database: a group commit touches a page or two per
     // active pair, scattered, and the WAL rewrites whole pages, so a commit
@@ -395,7 +413,10 @@ std::unique_ptr<Storage> open_sqlite_storage(const std::filesystem::path& data_d
     throw std::runtime_error("cannot create data directory " + data_dir.string() + ": " +
                              ec.message());
   auto lock = std::make_unique<DataDirLock>(data_dir);
-  auto storage = std::make_unique<SqliteStorage>(data_dir / "mendd.sqlite3", durability);
+  // Absolute, so that SQLite never reads a path beginning with "file:" as a URI
+  // (whose parameters could change how it syncs).
+  auto storage = std::make_unique<SqliteStorage>(
+      std::filesystem::absolute(data_dir / "mendd.sqlite3"), durability);
   storage->keep(std::move(lock));
   return storage;
 }

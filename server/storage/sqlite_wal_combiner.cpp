@@ -32,7 +32,8 @@ struct WalFile {
   sqlite3_int64 offset;  // where buffer[0] goes in the file
   size_t used;           // bytes waiting in the buffer
 };
-// The default VFS's object starts here, aligned for anything it may hold.
+// The default VFS's object starts here (SQLite itself only promises 8-byte
+// alignment for file objects; rounding up to max_align_t is more than enough).
 constexpr size_t kRealOffset = (sizeof(WalFile) + alignof(std::max_align_t) - 1) /
                                alignof(std::max_align_t) * alignof(std::max_align_t);
 
@@ -44,13 +45,18 @@ int write_through(WalFile* w, const void* data, int n, sqlite3_int64 offset) {
   return w->real->pMethods->xWrite(w->real, data, n, offset);
 }
 
-// Writes the buffer out. The buffer is empty afterwards even on failure: SQLite
-// then fails the transaction and rewrites whatever it still needs.
+// Writes the buffer out; the buffer is empty afterwards, even on failure.
+// Any failure is reported as an I/O error: SQLite answers SQLITE_FULL (what the
+// default VFS says for ENOSPC) on some statements with a statement rollback
+// only, which would keep a transaction open whose earlier frames, written
+// through the buffer, never reached the file. An I/O error rolls back the
+// whole transaction.
 int flush(WalFile* w) {
   if (w->used == 0) return SQLITE_OK;
   const int rc = write_through(w, w->buffer, static_cast<int>(w->used), w->offset);
   w->used = 0;
-  return rc;
+  if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_IOERR) return rc;
+  return SQLITE_IOERR_WRITE;
 }
 
 int wal_write(sqlite3_file* f, const void* data, int n, sqlite3_int64 offset) {
@@ -67,6 +73,8 @@ int wal_write(sqlite3_file* f, const void* data, int n, sqlite3_int64 offset) {
     return SQLITE_OK;
   }
   if (const int rc = flush(w); rc != SQLITE_OK) return rc;
+  // A write that goes straight through and fails keeps the default VFS's error
+  // code: it is the write SQLite asked for, and everything before it is out.
   if (len > kBufferBytes) return write_through(w, data, n, offset);
   if (!w->buffer) {
     w->buffer = static_cast<char*>(sqlite3_malloc64(kBufferBytes));
@@ -216,6 +224,20 @@ const char* wal_combining_vfs() {
     if (sqlite3_vfs_register(&g_vfs, 0) != SQLITE_OK) g_base = nullptr;
   });
   return g_base ? kName : nullptr;
+}
+
+bool wal_combiner_safe_for(sqlite3* db) {
+  // padToSectorBoundary (no powersafe overwrite) syncs the WAL in the middle
+  // of the commit's last frame and writes the rest after the sync.
+  int powersafe = -1;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_POWERSAFE_OVERWRITE, &powersafe) != SQLITE_OK ||
+      powersafe != 1)
+    return false;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA synchronous", -1, &st, nullptr) != SQLITE_OK) return false;
+  const bool full = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) >= 2;
+  sqlite3_finalize(st);
+  return full;
 }
 
 WalCombinerCounts wal_combiner_counts() {

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <string>
 
+#include "storage/sqlite_storage.h"
 #include "temp_dir.h"
 
 namespace mend::server::sqlite {
@@ -113,12 +115,115 @@ TEST_F(WalCombinerTest, ACommitsFramesGoOutInFewWrites) {
 
 TEST_F(WalCombinerTest, ARolledBackTransactionLeavesNoTrace) {
   insert(writer, 10, 100);
+  // Bigger than the page cache: SQLite spills pages to the WAL (through the
+  // buffer) and reads some back before the rollback.
+  exec(writer, "PRAGMA cache_size=-64");
+  const WalCombinerCounts before = wal_combiner_counts();
   exec(writer, "BEGIN");
-  exec(writer, "INSERT INTO t(k, v) SELECT k || 'x', randomblob(2000) FROM t");
+  exec(writer,
+       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+       "INSERT INTO t(k, v) SELECT hex(randomblob(8)), randomblob(1500) FROM n");
+  EXPECT_GT(wal_combiner_counts().requested, before.requested + 100) << "the transaction spilled";
   exec(writer, "ROLLBACK");
   insert(writer, 3, 100);
   EXPECT_EQ(number(reader, "SELECT count(*) FROM t"), 13);
+  // Let the writer start the WAL over the rolled-back frames.
+  exec(reader, "PRAGMA wal_checkpoint(PASSIVE)");
+  insert(writer, 300, 300);
+  EXPECT_EQ(number(reader, "SELECT count(*) FROM t"), 313);
   EXPECT_EQ(text(reader, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(text(writer, "PRAGMA integrity_check"), "ok");
+}
+
+// A write the disk refuses (here: ENOSPC from pwrite) while the buffer is
+// flushed before a read must roll back the whole transaction, not just the
+// statement, or a later COMMIT would publish frames that never reached the file.
+TEST_F(WalCombinerTest, AFailedFlushRollsBackTheWholeTransaction) {
+  static bool fail = false;
+  static int failed = 0;
+  static sqlite3_syscall_ptr real_pwrite64 = nullptr, real_pwrite = nullptr;
+  sqlite3_vfs* unix_vfs = sqlite3_vfs_find(nullptr);
+  real_pwrite64 = unix_vfs->xGetSystemCall(unix_vfs, "pwrite64");
+  real_pwrite = unix_vfs->xGetSystemCall(unix_vfs, "pwrite");
+  ASSERT_TRUE(real_pwrite64 || real_pwrite);
+  using Pwrite = ssize_t (*)(int, const void*, size_t, off_t);
+  auto failing64 = [](int fd, const void* b, size_t n, off_t o) -> ssize_t {
+    if (fail) {
+      ++failed;
+      errno = ENOSPC;
+      return -1;
+    }
+    return reinterpret_cast<Pwrite>(real_pwrite64)(fd, b, n, o);
+  };
+  auto failing = [](int fd, const void* b, size_t n, off_t o) -> ssize_t {
+    if (fail) {
+      ++failed;
+      errno = ENOSPC;
+      return -1;
+    }
+    return reinterpret_cast<Pwrite>(real_pwrite)(fd, b, n, o);
+  };
+  if (real_pwrite64)
+    unix_vfs->xSetSystemCall(unix_vfs, "pwrite64",
+                             reinterpret_cast<sqlite3_syscall_ptr>(+failing64));
+  if (real_pwrite)
+    unix_vfs->xSetSystemCall(unix_vfs, "pwrite", reinterpret_cast<sqlite3_syscall_ptr>(+failing));
+
+  insert(writer, 20, 100);
+  exec(writer, "PRAGMA cache_size=-200");
+  exec(writer, "BEGIN");
+  exec(writer,
+       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+       "INSERT INTO t(k, v) SELECT hex(randomblob(8)), randomblob(300) FROM n");
+  fail = true;
+  char* err = nullptr;
+  const int rc = sqlite3_exec(writer, "INSERT INTO t(k, v) SELECT k || 'y', v FROM t WHERE id < 50",
+                              nullptr, nullptr, &err);
+  sqlite3_free(err);
+  fail = false;
+  unix_vfs->xSetSystemCall(unix_vfs, nullptr, nullptr);  // every system call back to the real one
+
+  EXPECT_GT(failed, 0) << "the fault was not hit";
+  EXPECT_NE(rc, SQLITE_OK);
+  EXPECT_NE(rc, SQLITE_FULL) << "a statement-only rollback would keep the transaction open";
+  EXPECT_EQ(sqlite3_get_autocommit(writer), 1) << "the transaction must be rolled back";
+  EXPECT_EQ(number(reader, "SELECT count(*) FROM t"), 20);
+  insert(writer, 5, 100);
+  EXPECT_EQ(number(reader, "SELECT count(*) FROM t"), 25);
+  EXPECT_EQ(text(reader, "PRAGMA integrity_check"), "ok");
+}
+
+TEST_F(WalCombinerTest, SafeOnlyWithFullSyncAndPowersafeOverwrite) {
+  EXPECT_TRUE(wal_combiner_safe_for(writer));
+  exec(writer, "PRAGMA synchronous=NORMAL");
+  EXPECT_FALSE(wal_combiner_safe_for(writer));
+  exec(writer, "PRAGMA synchronous=EXTRA");
+  EXPECT_TRUE(wal_combiner_safe_for(writer));
+  // Without powersafe overwrite SQLite syncs in the middle of a commit's last
+  // frame and writes the rest afterwards.
+  sqlite3* no_psow = nullptr;
+  const std::string uri = "file:" + file.string() + "?psow=0";
+  ASSERT_EQ(sqlite3_open_v2(uri.c_str(), &no_psow, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, vfs),
+            SQLITE_OK);
+  exec(no_psow, "PRAGMA synchronous=FULL");
+  EXPECT_FALSE(wal_combiner_safe_for(no_psow));
+  sqlite3_close_v2(no_psow);
+}
+
+TEST(WalCombinerStorage, UsedWithFullDurabilityOnly) {
+  for (const Durability d : {Durability::full, Durability::normal, Durability::off}) {
+    TempDir dir;
+    const WalCombinerCounts before = wal_combiner_counts();
+    auto db = open_sqlite_storage(dir.path, d);
+    db->begin_batch();
+    ASSERT_EQ(db->create_pair(Bytes(16, 'P'), PairMember{Bytes(16, 'a'), Bytes(32, 'A')},
+                              PairMember{Bytes(16, 'b'), Bytes(32, 'B')}, 1000),
+              CreatePairStatus::ok);
+    db->append(AppendRequest{Bytes(16, 'P'), Bytes(16, 'a'), "m1", "hdr", "body", 2000});
+    db->commit_batch();
+    const bool used = wal_combiner_counts().requested > before.requested;
+    EXPECT_EQ(used, d == Durability::full) << static_cast<int>(d);
+  }
 }
 
 TEST_F(WalCombinerTest, AFileReopenedWithoutTheVfsReadsTheSameData) {
