@@ -1,6 +1,5 @@
 #include "storage/sqlite_storage.h"
 
-#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <array>
@@ -9,9 +8,8 @@
 #include "mend/common/ids.h"
 #include "storage/data_dir_lock.h"
 #include "storage/sqlite_checkpointer.h"
-#include "storage/sqlite_migrations.h"
 #include "storage/sqlite_statements.h"
-#include "storage/sqlite_wal_combiner.h"
+#include "storage/sqlite_writer.h"
 
 namespace mend::server {
 
@@ -22,76 +20,21 @@ using sqlite::Statements;
 
 class SqliteStorage final : public Storage {
  public:
-  SqliteStorage(const std::filesystem::path& file, Durability durability) {
-    // With full durability SQLite syncs the WAL at every commit, which is what
-    // the combining VFS needs (sqlite_wal_combiner.h); the other levels use
-    // the default VFS, and so does a SQLite that does not sync that way.
-    const char* vfs = durability == Durability::full ? sqlite::wal_combining_vfs() : nullptr;
-    open(file, durability, vfs);
-    if (vfs && !sqlite::wal_combiner_safe_for(db_)) {
-      spdlog::warn(
-          "storage: this SQLite does not sync the WAL at the end of every commit; writing it "
-          "without the write combiner");
-      close();
-      open(file, durability, nullptr);
+  SqliteStorage(const std::filesystem::path& file, Durability durability)
+      : db_(sqlite::open_writer(file, durability)) {
+    try {
+      prepare();
+      checkpointer_ = std::make_unique<sqlite::Checkpointer>(file);
+      checkpointer_->watch(db_);
+    } catch (...) {
+      statements_.reset();
+      sqlite3_close_v2(db_);
+      throw;
     }
   }
 
   void keep(std::unique_ptr<DataDirLock> lock) { lock_ = std::move(lock); }
 
- private:
-  void open(const std::filesystem::path& file, Durability durability, const char* vfs) {
-    if (sqlite3_open_v2(file.c_str(), &db_,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        vfs) != SQLITE_OK) {
-      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
-      sqlite3_close(db_);
-      db_ = nullptr;
-      throw std::runtime_error("cannot open database " + file.string() + ": " + msg);
-    }
-    sqlite3_busy_timeout(db_, 5000);
-    try {
-      configure(file, durability);
-    } catch (...) {
-      // A refused or broken database must not leak the connection.
-      close();
-      throw;
-    }
-  }
-
-  void close() {
-    checkpointer_.reset();
-    statements_.reset();
-    sqlite3_close_v2(db_);
-    db_ = nullptr;
-  }
-
-  void configure(const std::filesystem::path& file, Durability durability) {
-    // Small pages for a new database: a group commit touches a page or two per
-    // active pair, scattered, and the WAL rewrites whole pages, so a commit
-    // costs pages x page size. 1 KiB pages cut that to a quarter of 4 KiB ones.
-    // (No effect on an existing database.)
-    sqlite::exec(db_, "PRAGMA page_size=1024");
-    sqlite::exec(db_, "PRAGMA journal_mode=WAL");
-    sqlite::exec(db_, "PRAGMA foreign_keys=ON");
-    switch (durability) {
-      case Durability::full: sqlite::exec(db_, "PRAGMA synchronous=FULL"); break;
-      case Durability::normal: sqlite::exec(db_, "PRAGMA synchronous=NORMAL"); break;
-      case Durability::off: sqlite::exec(db_, "PRAGMA synchronous=OFF"); break;
-    }
-    // 8 MiB of page cache (4x the default): room for the hot end of every
-    // online pair's history and indexes. Not more: SQLite scans its whole page
-    // cache at the end of each write transaction, and with 64 MiB of 1 KiB
-    // pages that scan cost ~1 ms per group commit (measured with mend-bench).
-    sqlite::exec(db_, "PRAGMA cache_size=-8192");
-    sqlite::exec(db_, "PRAGMA wal_autocheckpoint=0");
-    sqlite::migrate(db_);
-    prepare();
-    checkpointer_ = std::make_unique<sqlite::Checkpointer>(file);
-    checkpointer_->watch(db_);
-  }
-
- public:
   ~SqliteStorage() override {
     checkpointer_.reset();
     statements_.reset();
