@@ -135,39 +135,44 @@ TEST_F(WalCombinerTest, ARolledBackTransactionLeavesNoTrace) {
   EXPECT_EQ(text(writer, "PRAGMA integrity_check"), "ok");
 }
 
+// Stands in for the unix VFS's pwrite64 and pwrite: ENOSPC while `fail` is set.
+struct FailingPwrite {
+  using Pwrite = ssize_t (*)(int, const void*, size_t, off_t);
+  static inline bool fail = false;
+  static inline int failed = 0;
+  sqlite3_syscall_ptr real = nullptr;
+  sqlite3_syscall_ptr replacement = nullptr;
+
+  template <int Slot>
+  static ssize_t call(int fd, const void* data, size_t n, off_t offset) {
+    if (fail) {
+      ++failed;
+      errno = ENOSPC;
+      return -1;
+    }
+    return reinterpret_cast<Pwrite>(slots()[Slot].real)(fd, data, n, offset);
+  }
+  static FailingPwrite* slots() {
+    static FailingPwrite s[2] = {{nullptr, reinterpret_cast<sqlite3_syscall_ptr>(&call<0>)},
+                                 {nullptr, reinterpret_cast<sqlite3_syscall_ptr>(&call<1>)}};
+    return s;
+  }
+  static FailingPwrite& slot(const std::string& name) {
+    return slots()[name == "pwrite64" ? 0 : 1];
+  }
+};
+
 // A write the disk refuses (here: ENOSPC from pwrite) while the buffer is
 // flushed before a read must roll back the whole transaction, not just the
 // statement, or a later COMMIT would publish frames that never reached the file.
 TEST_F(WalCombinerTest, AFailedFlushRollsBackTheWholeTransaction) {
-  static bool fail = false;
-  static int failed = 0;
-  static sqlite3_syscall_ptr real_pwrite64 = nullptr, real_pwrite = nullptr;
   sqlite3_vfs* unix_vfs = sqlite3_vfs_find(nullptr);
-  real_pwrite64 = unix_vfs->xGetSystemCall(unix_vfs, "pwrite64");
-  real_pwrite = unix_vfs->xGetSystemCall(unix_vfs, "pwrite");
-  ASSERT_TRUE(real_pwrite64 || real_pwrite);
-  using Pwrite = ssize_t (*)(int, const void*, size_t, off_t);
-  auto failing64 = [](int fd, const void* b, size_t n, off_t o) -> ssize_t {
-    if (fail) {
-      ++failed;
-      errno = ENOSPC;
-      return -1;
-    }
-    return reinterpret_cast<Pwrite>(real_pwrite64)(fd, b, n, o);
-  };
-  auto failing = [](int fd, const void* b, size_t n, off_t o) -> ssize_t {
-    if (fail) {
-      ++failed;
-      errno = ENOSPC;
-      return -1;
-    }
-    return reinterpret_cast<Pwrite>(real_pwrite)(fd, b, n, o);
-  };
-  if (real_pwrite64)
-    unix_vfs->xSetSystemCall(unix_vfs, "pwrite64",
-                             reinterpret_cast<sqlite3_syscall_ptr>(+failing64));
-  if (real_pwrite)
-    unix_vfs->xSetSystemCall(unix_vfs, "pwrite", reinterpret_cast<sqlite3_syscall_ptr>(+failing));
+  for (const char* name : {"pwrite64", "pwrite"}) {
+    FailingPwrite& f = FailingPwrite::slot(name);
+    f.real = unix_vfs->xGetSystemCall(unix_vfs, name);
+    if (f.real) unix_vfs->xSetSystemCall(unix_vfs, name, f.replacement);
+  }
+  ASSERT_TRUE(FailingPwrite::slot("pwrite64").real || FailingPwrite::slot("pwrite").real);
 
   insert(writer, 20, 100);
   exec(writer, "PRAGMA cache_size=-200");
@@ -175,15 +180,15 @@ TEST_F(WalCombinerTest, AFailedFlushRollsBackTheWholeTransaction) {
   exec(writer,
        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
        "INSERT INTO t(k, v) SELECT hex(randomblob(8)), randomblob(300) FROM n");
-  fail = true;
+  FailingPwrite::fail = true;
   char* err = nullptr;
   const int rc = sqlite3_exec(writer, "INSERT INTO t(k, v) SELECT k || 'y', v FROM t WHERE id < 50",
                               nullptr, nullptr, &err);
   sqlite3_free(err);
-  fail = false;
+  FailingPwrite::fail = false;
   unix_vfs->xSetSystemCall(unix_vfs, nullptr, nullptr);  // every system call back to the real one
 
-  EXPECT_GT(failed, 0) << "the fault was not hit";
+  EXPECT_GT(FailingPwrite::failed, 0) << "the fault was not hit";
   EXPECT_NE(rc, SQLITE_OK);
   EXPECT_NE(rc, SQLITE_FULL) << "a statement-only rollback would keep the transaction open";
   EXPECT_EQ(sqlite3_get_autocommit(writer), 1) << "the transaction must be rolled back";
