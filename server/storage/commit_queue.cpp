@@ -32,7 +32,7 @@ void CommitQueue::write(Work work, Done done) {
 void CommitQueue::read(Work work, Done done) {
   {
     std::lock_guard lock(mutex_);
-    jobs_.push_back(Job{false, std::move(work), std::move(done), std::chrono::steady_clock::now()});
+    jobs_.push_back(Job{false, std::move(work), std::move(done), {}});
   }
   wake_.notify_one();
 }

@@ -43,7 +43,7 @@ class CommitQueue {
     bool is_write;
     Work work;
     Done done;
-    std::chrono::steady_clock::time_point queued;
+    std::chrono::steady_clock::time_point queued;  // writes only: for queue_seconds
   };
   void run();
   void run_batch(std::deque<Job>& jobs);
